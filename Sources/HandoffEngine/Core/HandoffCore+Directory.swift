@@ -1,0 +1,215 @@
+import Foundation
+
+/// A new agent, before the engine stamps it.
+public struct NewAgent: Hashable, Sendable {
+    public var id: AgentID
+    public var tenantID: TenantID
+    public var name: String
+    public var email: String
+    /// Default `offline`: an agent becomes available by logging in or setting its status.
+    public var status: AgentStatus
+    /// `nil`: the engine's ``HandoffCore/Configuration/defaultMaxChats``.
+    public var maxChats: Int?
+
+    public init(id: AgentID, tenantID: TenantID, name: String, email: String, status: AgentStatus = .offline, maxChats: Int? = nil) {
+        self.id = id
+        self.tenantID = tenantID
+        self.name = name
+        self.email = email
+        self.status = status
+        self.maxChats = maxChats
+    }
+}
+
+// MARK: - Tenants, users, agents, API keys, authentication
+
+extension HandoffCore {
+    public mutating func addTenant(_ tenant: Tenant) throws(HandoffError) {
+        guard tenantSlots[tenant.id] == nil else { throw .duplicate("id", "Tenant \(tenant.id) already exists") }
+        guard !tenant.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("name", "Tenant name must not be empty") }
+        tenantSlots[tenant.id] = tenants.count
+        tenants.append(TenantRecord(tenant: tenant))
+    }
+
+    public mutating func setTenantStatus(_ id: TenantID, _ status: Tenant.Status) throws(HandoffError) {
+        tenants[try tenantSlot(id)].tenant.status = status
+    }
+
+    /// Adds a login account. Emails are unique platform-wide (compared case-insensitively).
+    /// A tenant account links to the tenant's agent with the same email, if any.
+    public mutating func addUser(_ user: User) throws(HandoffError) {
+        guard users[user.id] == nil else { throw .duplicate("id", "User \(user.id) already exists") }
+        let email = try Self.normalizedEmail(user.email, field: "email")
+        guard userByEmail[email] == nil else { throw .duplicate("email", "Email already in use") }
+        if user.role.isPlatformStaff {
+            guard user.tenantID == nil else { throw .invalid("tenantId", "Platform staff have no tenant") }
+        } else {
+            guard let tenantID = user.tenantID else { throw .invalid("tenantId", "A \(user.role.rawValue) belongs to a tenant") }
+            let tenant = try tenantSlot(tenantID)
+            if let agent = agentByEmail[EmailKey(tenant: tenant, email: email)] { agents[agent].linkedUser = user.id }
+        }
+        var stored = user
+        stored.email = email
+        users[user.id] = stored
+        userByEmail[email] = user.id
+    }
+
+    /// Adds an agent to a tenant. Only the system, the tenant's `client_admin` or platform staff may.
+    public mutating func addAgent<Sink: EventSink>(
+        _ new: NewAgent, by caller: Caller, now: Timestamp, events: inout Sink
+    ) throws(HandoffError) -> Agent {
+        let tenant = try tenantSlot(new.tenantID)
+        try authorizeAdmin(caller, tenant: tenant, action: "create agents")
+        guard agentSlots[new.id] == nil else { throw .duplicate("id", "Agent \(new.id) already exists") }
+        let name = new.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw .invalid("name", "Agent name must not be empty") }
+        let email = try Self.normalizedEmail(new.email, field: "email")
+        let key = EmailKey(tenant: tenant, email: email)
+        guard agentByEmail[key] == nil else { throw .duplicate("email", "An agent with this email already exists") }
+        let maxChats = new.maxChats ?? configuration.defaultMaxChats
+        guard maxChats >= 1 else { throw .invalid("maxChats", "maxChats must be at least 1") }
+        let now = stamp(now)
+        let agent = Agent(
+            id: new.id, tenantID: new.tenantID, name: name, email: email, status: .offline, maxChats: maxChats,
+            createdAt: now, lastSeen: now)
+        let slot = agents.count
+        let linked = userByEmail[email].flatMap { users[$0]?.tenantID == new.tenantID ? $0 : nil }
+        agents.append(AgentRecord(agent: agent, tenant: tenant, linkedUser: linked))
+        agentSlots[new.id] = slot
+        agentByEmail[key] = slot
+        tenants[tenant].agents.append(slot)
+        updateAgent(slot) { $0.agent.status = new.status }
+        events.record(.agentStatusChanged(agents[slot].agent))
+        return agents[slot].agent
+    }
+
+    /// Changes an agent's capacity. Lowering it below the agent's current chats keeps those
+    /// chats; the agent just takes no new ones until it is under the limit again.
+    public mutating func setMaxChats<Sink: EventSink>(
+        _ agentID: AgentID, to maxChats: Int, by caller: Caller, events: inout Sink
+    ) throws(HandoffError) -> Agent {
+        let slot = try agentSlot(agentID)
+        try authorizeAdmin(caller, tenant: agents[slot].tenant, action: "change capacity")
+        guard maxChats >= 1 else { throw .invalid("maxChats", "maxChats must be at least 1") }
+        updateAgent(slot) { $0.agent.maxChats = maxChats }
+        events.record(.agentStatusChanged(agents[slot].agent))
+        return agents[slot].agent
+    }
+
+    /// Stores a widget API key (only its prefix and digest). The caller makes the key from 32
+    /// random bytes (``APIKey/rawKey(fromRandomBytes:)``).
+    public mutating func registerAPIKey(
+        _ rawKey: String, id: APIKeyID, tenant tenantID: TenantID, name: String, expiresAt: Timestamp? = nil, now: Timestamp
+    ) throws(HandoffError) -> APIKey {
+        _ = try tenantSlot(tenantID)
+        guard APIKey.isWellFormed(rawKey) else {
+            throw .invalid("apiKey", "An API key is 'embellics_' followed by 64 lowercase hex digits")
+        }
+        guard apiKeys[id] == nil else { throw .duplicate("id", "API key \(id) already exists") }
+        let prefix = APIKey.prefix(of: rawKey)
+        let digest = SHA256.hash(Array(rawKey.utf8))
+        if apiKeysByPrefix[prefix, default: []].contains(where: { apiKeys[$0]?.keyDigest == digest }) {
+            throw .duplicate("apiKey", "This API key is already registered")
+        }
+        let key = APIKey(
+            id: id, tenantID: tenantID, keyPrefix: prefix, keyDigest: digest, name: name, createdAt: stamp(now),
+            expiresAt: expiresAt, lastUsed: nil)
+        apiKeys[id] = key
+        apiKeysByPrefix[prefix, default: []].append(id)
+        return key
+    }
+
+    /// The tenant a widget request acts for.
+    ///
+    /// The key is found by its prefix in O(1) and its digest compared in constant time; an
+    /// unknown, malformed or expired key is ``HandoffError/invalidAPIKey``, a suspended tenant
+    /// ``HandoffError/tenantSuspended``, and a referrer outside the tenant's allowed domains
+    /// ``HandoffError/domainNotAllowed``. Records the key's `lastUsed`.
+    public mutating func authenticateWidget(apiKey rawKey: String, referrer: String?, now: Timestamp) throws(HandoffError) -> TenantID {
+        guard APIKey.isWellFormed(rawKey), let candidates = apiKeysByPrefix[APIKey.prefix(of: rawKey)] else { throw .invalidAPIKey }
+        let digest = SHA256.hash(Array(rawKey.utf8))
+        guard let keyID = candidates.first(where: { SHA256.constantTimeEquals(apiKeys[$0]!.keyDigest, digest) }),
+              let key = apiKeys[keyID]
+        else { throw .invalidAPIKey }
+        let now = stamp(now)
+        if let expiry = key.expiresAt, expiry <= now { throw .invalidAPIKey }
+        let tenant = try activeTenantSlot(key.tenantID)
+        try Self.checkReferrer(referrer, allowed: tenants[tenant].tenant.allowedDomains)
+        apiKeys[keyID]?.lastUsed = now
+        return key.tenantID
+    }
+
+    /// Checks an email and password; on success the caller's agent record (if any) comes online.
+    public mutating func login<Sink: EventSink>(
+        email: String, password: String, now: Timestamp, events: inout Sink
+    ) throws(HandoffError) -> User {
+        let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let userID = userByEmail[email], let user = users[userID], user.passwordHash.verify(password) else {
+            throw .invalidCredentials
+        }
+        if let tenantID = user.tenantID {
+            _ = try activeTenantSlot(tenantID)
+            if let agent = agentSlot(forUser: user) {
+                setStatus(agent, .available, now: stamp(now), events: &events)
+            }
+        }
+        return user
+    }
+
+    /// The user's agent goes offline. Its open chats continue.
+    public mutating func logout<Sink: EventSink>(_ userID: UserID, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        guard let user = users[userID] else { throw .userNotFound }
+        if let agent = agentSlot(forUser: user) { setStatus(agent, .offline, now: stamp(now), events: &events) }
+    }
+
+    /// The agent record of a login account: the agent of the user's tenant with the same email.
+    public func agentID(forUser userID: UserID) throws(HandoffError) -> AgentID {
+        guard let user = users[userID] else { throw .userNotFound }
+        guard let slot = agentSlot(forUser: user) else { throw .agentNotFound }
+        return agents[slot].agent.id
+    }
+
+    func agentSlot(forUser user: User) -> Int? {
+        guard let tenantID = user.tenantID, let tenant = tenantSlots[tenantID] else { return nil }
+        return agentByEmail[EmailKey(tenant: tenant, email: user.email)]
+    }
+
+    /// The one permission rule for administrative actions in a tenant: the system, platform
+    /// staff, or the tenant's own `client_admin`. `support_staff` may not.
+    func authorizeAdmin(_ caller: Caller, tenant: Int, action: String) throws(HandoffError) {
+        guard case .user(let userID) = caller else { return }
+        guard let user = users[userID] else { throw .userNotFound }
+        if user.role.isPlatformStaff { return }
+        guard user.tenantID == tenants[tenant].tenant.id, user.role == .clientAdmin else { throw .forbidden(action) }
+    }
+
+    // MARK: Validation rules
+
+    /// A plausible email address, trimmed and lowercased: one `@`, a non-empty local part, a
+    /// dotted domain, no spaces, at most 254 characters.
+    public static func normalizedEmail(_ raw: String, field: String) throws(HandoffError) -> String {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, !email.contains(where: \.isWhitespace) else {
+            throw .invalid(field, "'\(raw)' is not a valid email address")
+        }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty }) else {
+            throw .invalid(field, "'\(raw)' is not a valid email address")
+        }
+        return email
+    }
+
+    static func checkReferrer(_ referrer: String?, allowed: [String]) throws(HandoffError) {
+        guard !allowed.isEmpty else { return }
+        guard let referrer, let host = URL(string: referrer)?.host ?? URL(string: "https://" + referrer)?.host else {
+            throw .domainNotAllowed
+        }
+        let h = host.lowercased()
+        let ok = allowed.contains { domain in
+            let d = domain.lowercased()
+            return h == d || h.hasSuffix("." + d)
+        }
+        if !ok { throw .domainNotAllowed }
+    }
+}

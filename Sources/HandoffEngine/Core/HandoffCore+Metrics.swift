@@ -1,0 +1,83 @@
+import DequeModule
+
+/// The deployment guide's dashboard numbers for one tenant, computed by the engine.
+public struct TenantMetrics: Hashable, Sendable {
+    /// Handoff requests (queued or after-hours) in the last ``HandoffCore/Configuration/metricsWindow``.
+    public var requestsInWindow: Int
+    public var totalRequests: Int
+    public var pickedUp: Int
+    public var resolved: Int
+    /// Withdrawn by the user while pending.
+    public var abandoned: Int
+    public var afterHours: Int
+    public var pending: Int
+    public var active: Int
+    /// Mean of `pickedUpAt − requestedAt` over every pick-up, in milliseconds.
+    public var averageWaitMilliseconds: Double?
+    /// The wait distribution (p50, p90, p99 via ``LatencyHistogram/value(atQuantile:)``).
+    public var waits: LatencyHistogram
+    public var agents: [AgentMetrics]
+}
+
+/// Per-agent totals.
+public struct AgentMetrics: Hashable, Sendable {
+    public var agentID: AgentID
+    public var name: String
+    /// Chats ever taken (picked up or assigned).
+    public var totalChats: Int
+    public var activeChats: Int
+    /// Mean of `resolvedAt − pickedUpAt` over the agent's closed chats, in milliseconds.
+    public var averageChatMilliseconds: Double?
+}
+
+extension HandoffCore {
+    /// Running totals kept as the commands happen, so reading metrics never scans handoffs.
+    struct MetricsState: Sendable {
+        var requestTimes: Deque<Timestamp> = []
+        var totalRequests = 0
+        var pickedUp = 0
+        var resolved = 0
+        var abandoned = 0
+        var afterHours = 0
+        var waits = LatencyHistogram()
+
+        mutating func recordRequest(at now: Timestamp, window: Duration) {
+            totalRequests += 1
+            requestTimes.append(now)
+            let cutoff = now - window
+            while let first = requestTimes.first, first <= cutoff { requestTimes.removeFirst() }
+        }
+
+        mutating func recordPickUp(wait: Duration) {
+            pickedUp += 1
+            waits.record(wait.wholeMilliseconds)
+        }
+
+        /// Requests strictly after `now − window`. O(log n): times are non-decreasing.
+        func requests(since cutoff: Timestamp) -> Int {
+            var low = 0
+            var high = requestTimes.count
+            while low < high {
+                let mid = (low + high) / 2
+                if requestTimes[mid] <= cutoff { low = mid + 1 } else { high = mid }
+            }
+            return requestTimes.count - low
+        }
+    }
+
+    /// The tenant's dashboard numbers at `now`.
+    public func metrics(tenant tenantID: TenantID, now: Timestamp) throws(HandoffError) -> TenantMetrics {
+        let record = tenants[try tenantSlot(tenantID)]
+        let m = record.metrics
+        return TenantMetrics(
+            requestsInWindow: m.requests(since: now - configuration.metricsWindow), totalRequests: m.totalRequests,
+            pickedUp: m.pickedUp, resolved: m.resolved, abandoned: m.abandoned, afterHours: m.afterHours,
+            pending: record.pending.count, active: record.active.count, averageWaitMilliseconds: m.waits.mean, waits: m.waits,
+            agents: record.agents.map { slot in
+                let a = agents[slot]
+                return AgentMetrics(
+                    agentID: a.agent.id, name: a.agent.name, totalChats: a.chatsTaken, activeChats: a.agent.activeChats,
+                    averageChatMilliseconds: a.chatsCompleted == 0 ? nil : Double(a.chatMilliseconds) / Double(a.chatsCompleted))
+            })
+    }
+}

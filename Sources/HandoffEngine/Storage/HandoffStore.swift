@@ -1,0 +1,80 @@
+/// The handoff engine made concurrent: every command of ``HandoffCore``, safe to call from any
+/// task, with ids, salts and the time supplied by the store, and the events of each command
+/// published to subscribers in the order the commands took effect.
+///
+/// Implementations: ``MemoryHandoffStore`` (the embedded default) and the PostgreSQL store.
+/// Every implementation must pass the store conformance suite; two concurrent callers must
+/// never both win a pick-up, and no interleaving may break ``HandoffCore/invariantViolations()``.
+public protocol HandoffStore: Sendable {
+    // MARK: Directory
+    func addTenant(_ tenant: Tenant) async throws(HandoffError)
+    func setTenantStatus(_ id: TenantID, _ status: Tenant.Status) async throws(HandoffError)
+    /// Creates a login account; the store salts and digests the password.
+    func addUser(_ user: NewUser) async throws(HandoffError) -> User
+    func addAgent(_ agent: NewAgent, by caller: HandoffCore.Caller) async throws(HandoffError) -> Agent
+    func setMaxChats(_ agentID: AgentID, to maxChats: Int, by caller: HandoffCore.Caller) async throws(HandoffError) -> Agent
+    /// Stores a key the caller chose (fixtures with known keys).
+    func registerAPIKey(_ rawKey: String, tenant: TenantID, name: String, expiresAt: Timestamp?) async throws(HandoffError) -> APIKey
+    /// Makes a new random key; the raw key is returned once and never stored.
+    func issueAPIKey(tenant: TenantID, name: String, expiresAt: Timestamp?) async throws(HandoffError) -> (rawKey: String, key: APIKey)
+    func authenticateWidget(apiKey: String, referrer: String?) async throws(HandoffError) -> TenantID
+    func login(email: String, password: String) async throws(HandoffError) -> User
+    func logout(_ userID: UserID) async throws(HandoffError)
+    func agentID(forUser userID: UserID) async throws(HandoffError) -> AgentID
+
+    // MARK: Presence
+    func setAgentStatus(_ agentID: AgentID, to status: AgentStatus, by caller: HandoffCore.Caller) async throws(HandoffError) -> Agent
+    func heartbeat(_ agentID: AgentID) async throws(HandoffError) -> Agent
+    @discardableResult func sweep() async -> [AgentID]
+
+    // MARK: Handoffs
+    func requestHandoff(_ request: HandoffRequest, tenant: TenantID) async throws(HandoffError) -> RequestOutcome
+    func submitAfterHours(chat: ChatID, email: String, message: String?, tenant: TenantID) async throws(HandoffError) -> Handoff
+    func pickUp(_ handoffID: HandoffID, by agentID: AgentID) async throws(HandoffError) -> Handoff
+    func assign(_ handoffID: HandoffID, to agentID: AgentID, by caller: HandoffCore.Caller) async throws(HandoffError) -> Handoff
+    func resolve(_ handoffID: HandoffID, by agentID: AgentID) async throws(HandoffError) -> Handoff
+    func endChat(chat: ChatID, handoff: HandoffID?, tenant: TenantID) async throws(HandoffError) -> EndChatOutcome
+    func postUserMessage(_ content: String, handoff: HandoffID, tenant: TenantID) async throws(HandoffError) -> Message
+    func postAgentMessage(_ content: String, handoff: HandoffID, by agentID: AgentID) async throws(HandoffError) -> Message
+
+    // MARK: Queries
+    func tenant(_ id: TenantID) async -> Tenant?
+    func user(_ id: UserID) async -> User?
+    func agent(_ id: AgentID, tenant: TenantID) async throws(HandoffError) -> Agent
+    func agents(tenant: TenantID) async throws(HandoffError) -> [Agent]
+    func availableAgents(tenant: TenantID) async throws(HandoffError) -> [Agent]
+    func handoff(_ id: HandoffID, tenant: TenantID) async throws(HandoffError) -> Handoff
+    func pendingHandoffs(tenant: TenantID) async throws(HandoffError) -> [Handoff]
+    func activeHandoffs(tenant: TenantID) async throws(HandoffError) -> [Handoff]
+    func handoffs(tenant: TenantID, limit: Int, before: Timestamp?) async throws(HandoffError) -> [Handoff]
+    func history(tenant: TenantID, limit: Int, before: Timestamp?) async throws(HandoffError) -> [Handoff]
+    func messages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) async throws(HandoffError) -> [Message]
+    func metrics(tenant: TenantID) async throws(HandoffError) -> TenantMetrics
+    /// ``HandoffCore/invariantViolations()`` of the stored state: empty when sound.
+    func invariantViolations() async -> [String]
+
+    // MARK: Events
+    /// A new subscription to every event from now on, in order.
+    func subscribe() -> AsyncStream<HandoffEvent>
+}
+
+/// A login account to create; the store digests the password.
+public struct NewUser: Hashable, Sendable {
+    public var id: UserID?
+    public var tenantID: TenantID?
+    public var email: String
+    public var password: String
+    public var firstName: String
+    public var lastName: String
+    public var role: Role
+
+    public init(id: UserID? = nil, tenantID: TenantID?, email: String, password: String, firstName: String, lastName: String, role: Role) {
+        self.id = id
+        self.tenantID = tenantID
+        self.email = email
+        self.password = password
+        self.firstName = firstName
+        self.lastName = lastName
+        self.role = role
+    }
+}

@@ -1,0 +1,4 @@
+import HandoffEngine
+import Yams
+import Histogram
+public enum _PlaceholderH {}
