@@ -178,7 +178,7 @@ extension HandoffCore {
         let now = stamp(now)
         switch handoffs[slot].handoff.state {
         case .active:
-            appendMessage(slot, sender: .system, agent: nil, content: "User ended the chat", id: systemMessageID, now: now, events: &events)
+            appendMessage(slot, sender: .system, agent: nil, content: WireTexts.userEndedChat, id: systemMessageID, now: now, events: &events)
             return .resolved(close(slot, by: .user, now: now, events: &events))
         case .pending:
             tenants[tenant].pending.remove(slot, in: &handoffs)

@@ -1,0 +1,9 @@
+/// Response texts of the wire contract (CONTRACT.md §3) that clients match on. Defined once for
+/// the server and for the in-process driver, which must answer exactly as the server does.
+public enum WireTexts {
+    public static let handoffCreated = "Handoff request created. An agent will be with you shortly."
+    public static let noAgentsAvailable = "No agents available. Please leave your contact information."
+    public static let afterHoursReceived = "Thank you! We've received your request and will get back to you soon."
+    public static let chatEnded = "Chat ended successfully"
+    public static let userEndedChat = "User ended the chat"
+}

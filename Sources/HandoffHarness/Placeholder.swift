@@ -1,4 +1,0 @@
-import HandoffEngine
-import Yams
-import Histogram
-public enum _PlaceholderH {}

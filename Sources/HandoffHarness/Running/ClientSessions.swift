@@ -1,0 +1,83 @@
+import HandoffEngine
+
+/// What one virtual widget knows and shows. Sans-IO: updated from replies and poll results,
+/// it never calls anything itself, so every driver feeds it the same way.
+struct WidgetSession {
+    let actor: WidgetActor
+    /// Every handoff this widget created, newest last.
+    var handoffs: [HandoffID] = []
+    var requestedAt: Timestamp?
+    var status: String?
+    var agentName: String?
+    /// Lines on the widget's screen, in order.
+    var screen: [String] = []
+    var seen: Set<MessageID> = []
+    /// Messages this widget sent itself: already on screen, so a poll returning them is not news.
+    var sent: Set<MessageID> = []
+    var lastMessageAt: Timestamp?
+    var duplicatesSeen = 0
+    var waitRecorded = false
+    /// Bumped when polling must stop or restart, invalidating scheduled polls.
+    var generation = 0
+    var messagesPolling = false
+
+    init(actor: WidgetActor) { self.actor = actor }
+
+    var handoff: HandoffID? { handoffs.last }
+    var isPolling: Bool { status == "pending" || status == "active" }
+
+    mutating func show(_ line: String) { screen.append(line) }
+
+    /// A status poll's result; returns the lines it added.
+    mutating func apply(_ poll: WidgetStatus) {
+        let before = status
+        status = poll.status
+        if poll.status == "active", before != "active", let name = poll.agentName { show(WidgetScreenTexts.joined(name)) }
+        if poll.status == "resolved", before != "resolved" { show(WidgetScreenTexts.agentEnded) }
+    }
+
+    /// A messages poll's result: new messages from others appear; repeats are counted, not shown.
+    mutating func apply(_ messages: [Message]) -> [Message] {
+        var fresh: [Message] = []
+        for m in messages {
+            if !seen.insert(m.id).inserted {
+                duplicatesSeen += 1
+                continue
+            }
+            if lastMessageAt.map({ m.timestamp > $0 }) ?? true { lastMessageAt = m.timestamp }
+            if sent.contains(m.id) { continue }
+            fresh.append(m)
+            show(m.content)
+        }
+        return fresh
+    }
+}
+
+/// What one virtual agent's browser tab knows and shows.
+struct AgentSession {
+    let handle: String
+    var tabOpen = false
+    /// Open chat windows: handoff → lines shown and message ids seen.
+    var chats: [HandoffID: ChatWindow] = [:]
+    var generation = 0
+    var duplicatesSeen = 0
+
+    struct ChatWindow {
+        var lines: [String] = []
+        var seen: Set<MessageID> = []
+    }
+
+    init(handle: String) { self.handle = handle }
+
+    mutating func apply(_ messages: [Message], to handoff: HandoffID) -> [Message] {
+        var window = chats[handoff] ?? ChatWindow()
+        var fresh: [Message] = []
+        for m in messages {
+            if !window.seen.insert(m.id).inserted { continue }
+            fresh.append(m)
+            window.lines.append(m.content)
+        }
+        chats[handoff] = window
+        return fresh
+    }
+}

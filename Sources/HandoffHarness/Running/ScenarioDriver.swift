@@ -1,0 +1,120 @@
+import HandoffEngine
+
+/// Carries out a scenario's commands and observations against some service: the engine
+/// in-process on a virtual clock (``InProcessDriver``), or a live server over HTTP.
+///
+/// The runner owns everything the clients know (which handoff a widget is waiting on, what
+/// its screen shows, when it polls next); a driver only executes one command or query at a
+/// time and reports what the client would get back. So the same checks hold for every
+/// driver, and a driver needs no knowledge of scenarios.
+public protocol ScenarioDriver: Sendable {
+    /// Where results say it ran: `inprocess` or the server URL.
+    var target: String { get }
+    /// Makes the fixtures exist (in-process: seeds a fresh store) and resolves agents' logins.
+    func prepare(_ fixtures: Fixtures) async throws
+    /// The scenario's clock.
+    func now() -> Timestamp
+    /// Lets time pass until `instant` (virtual: instantly; live: sleeps).
+    func advance(to instant: Timestamp) async
+    /// How often the service's inactivity sweep should run, when the runner must drive it
+    /// (in-process); `nil` when the service sweeps by itself.
+    var sweepInterval: Duration? { get }
+    func sweep() async
+
+    /// One client request. Failures carry the error text the client would show.
+    func perform(_ command: DriverCommand) async -> Result<DriverReply, DriverFailure>
+
+    // Observations, as the clients' polls or the dashboard see them.
+    func widgetStatus(_ widget: WidgetActor, handoff: HandoffID) async throws(DriverFailure) -> WidgetStatus
+    func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [Message]
+    func agentMessages(agent: String, handoff: HandoffID) async throws(DriverFailure) -> [Message]
+    /// Dashboard queries of a fixture tenant (a live driver signs in as one of its accounts).
+    func pendingQueue(tenant: String) async throws(DriverFailure) -> [Handoff]
+    func handoff(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> Handoff
+    func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [Message]
+    func agents(tenant: String) async throws(DriverFailure) -> [Agent]
+    func availableAgents(tenant: String) async throws(DriverFailure) -> [Agent]
+    func history(tenant: String) async throws(DriverFailure) -> [Handoff]
+    /// The engine's dashboard metrics; `nil` when the service does not expose them.
+    func metrics(tenant: String) async throws(DriverFailure) -> TenantMetrics?
+    /// The service's own consistency check; `nil` when the driver cannot see inside.
+    func invariantViolations() async -> [String]?
+}
+
+/// A client request, with the handoff ids the runner resolved.
+public enum DriverCommand: Hashable, Sendable {
+    case requestHandoff(WidgetActor, history: [ChatTurn], lastUserMessage: String?)
+    case submitEmail(WidgetActor, email: String, message: String?)
+    case widgetSend(WidgetActor, handoff: HandoffID, text: String)
+    case endChat(WidgetActor, handoff: HandoffID?)
+    case login(agent: String)
+    case logout(agent: String)
+    case heartbeat(agent: String)
+    case setStatus(agent: String, AgentStatus)
+    case pickUp(agent: String, handoff: HandoffID)
+    case agentSend(agent: String, handoff: HandoffID, text: String)
+    case resolve(agent: String, handoff: HandoffID)
+    case assign(admin: String, handoff: HandoffID, agent: String)
+
+    /// The metric name of this request's latency: `op.pickUp`, `op.request`, …
+    public var operation: String {
+        switch self {
+        case .requestHandoff: "request"
+        case .submitEmail: "submitEmail"
+        case .widgetSend: "widgetSend"
+        case .endChat: "endChat"
+        case .login: "login"
+        case .logout: "logout"
+        case .heartbeat: "heartbeat"
+        case .setStatus: "setStatus"
+        case .pickUp: "pickUp"
+        case .agentSend: "agentSend"
+        case .resolve: "resolve"
+        case .assign: "assign"
+        }
+    }
+}
+
+/// What a successful command returned that the clients use.
+public enum DriverReply: Hashable, Sendable {
+    /// Request or email form: the handoff, its wire status and the message shown.
+    case handoff(id: HandoffID, status: String, message: String, created: Bool)
+    /// A chat message was stored (its server timestamp starts the delivery clock).
+    case message(Message)
+    /// End chat: what it did (`resolved`, `withdrawn`, `none`).
+    case ended(String)
+    case done
+}
+
+/// A refused or failed command: the text a client would show, and whether it is a protocol or
+/// transport problem rather than a refusal by the service's rules.
+public struct DriverFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var text: String
+    /// HTTP status for live drivers; `nil` in-process.
+    public var status: Int?
+    /// A transport or protocol error (connection refused, unparseable body): never "expected".
+    public var isTransport: Bool
+
+    public init(_ text: String, status: Int? = nil, isTransport: Bool = false) {
+        self.text = text
+        self.status = status
+        self.isTransport = isTransport
+    }
+
+    public var description: String { status.map { "\(text) (HTTP \($0))" } ?? text }
+}
+
+/// What the widget's status poll returns.
+public struct WidgetStatus: Hashable, Sendable {
+    public var status: String
+    public var agentName: String?
+    public var pickedUpAt: Timestamp?
+    public var resolvedAt: Timestamp?
+
+    public init(status: String, agentName: String?, pickedUpAt: Timestamp?, resolvedAt: Timestamp?) {
+        self.status = status
+        self.agentName = agentName
+        self.pickedUpAt = pickedUpAt
+        self.resolvedAt = resolvedAt
+    }
+}

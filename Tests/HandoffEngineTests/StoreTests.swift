@@ -1,0 +1,164 @@
+import Testing
+
+@testable import HandoffEngine
+
+/// Rule 15: the memory store's event stream and seeded determinism.
+@Suite struct StoreTests {
+    static func store(seed: UInt64? = 1, clock: ManualWallClock = ManualWallClock()) throws -> MemoryHandoffStore {
+        let store = MemoryHandoffStore(configuration: .init(clock: clock, seed: seed, passwordIterations: 1))
+        try store.addTenant(Tenant(id: World.acme, name: "Acme"))
+        try store.addTenant(Tenant(id: World.globex, name: "Globex"))
+        return store
+    }
+
+    @Test func subscribersReceiveEveryEventInOrder() async throws {
+        let clock = ManualWallClock()
+        let store = try Self.store(clock: clock)
+        var iterator = store.subscribe().makeAsyncIterator()
+        var expected: [HandoffEvent] = []
+
+        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .available), by: .system)
+        expected.append(.agentStatusChanged(ann))
+        clock.advance(by: .seconds(1))
+        guard case .queued(let requested) = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme) else {
+            Issue.record("expected a queued handoff")
+            return
+        }
+        expected.append(.handoffRequested(requested))
+        clock.advance(by: .seconds(1))
+        let picked = try store.pickUp(requested.id, by: ann.id)
+        expected.append(.handoffPickedUp(picked, agent: try store.agent(ann.id, tenant: World.acme)))
+        // A refused command publishes nothing.
+        #expect(throws: HandoffError.handoffNotAvailable) { try store.pickUp(requested.id, by: ann.id) }
+        let userMessage = try store.postUserMessage("hello", handoff: requested.id, tenant: World.acme)
+        expected.append(.messagePosted(userMessage, tenantID: World.acme))
+        let agentMessage = try store.postAgentMessage("hi there", handoff: requested.id, by: ann.id)
+        expected.append(.messagePosted(agentMessage, tenantID: World.acme))
+        clock.advance(by: .seconds(1))
+        guard case .resolved(let ended) = try store.endChat(chat: "chat-1", handoff: nil, tenant: World.acme) else {
+            Issue.record("expected the chat to be resolved")
+            return
+        }
+        let system = try #require(try store.messages(handoff: requested.id, tenant: World.acme, since: agentMessage.timestamp).first)
+        #expect(system.content == "User ended the chat")
+        expected.append(.messagePosted(system, tenantID: World.acme))
+        expected.append(.handoffResolved(ended))
+        let busy = try store.setAgentStatus(ann.id, to: .busy, by: .system)
+        expected.append(.agentStatusChanged(busy))
+        guard case .afterHours(let late) = try store.requestHandoff(HandoffRequest(chatID: "chat-2"), tenant: World.acme) else {
+            Issue.record("expected after-hours")
+            return
+        }
+        expected.append(.afterHoursRecorded(late))
+        let filled = try store.submitAfterHours(chat: "chat-2", email: "late@example.com", message: "call me", tenant: World.acme)
+        expected.append(.afterHoursRecorded(filled))
+        #expect(filled.id == late.id)
+
+        for (index, event) in expected.enumerated() {
+            let received = await iterator.next()
+            #expect(received == event, "event \(index)")
+        }
+        #expect(store.invariantViolations() == [])
+    }
+
+    @Test func everySubscriberSeesTheSameSequenceFromItsStart() async throws {
+        let store = try Self.store()
+        var early = store.subscribe().makeAsyncIterator()
+        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .available), by: .system)
+        var late = store.subscribe().makeAsyncIterator()
+        let handoff = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme).handoff
+        let withdrawn = try store.endChat(chat: "chat-1", handoff: handoff.id, tenant: World.acme)
+        #expect(withdrawn == .withdrawn(try store.handoff(handoff.id, tenant: World.acme)))
+        guard case .withdrawn(let closed) = withdrawn else { return }
+
+        #expect(await early.next() == .agentStatusChanged(ann))
+        #expect(await early.next() == .handoffRequested(handoff))
+        #expect(await early.next() == .handoffWithdrawn(closed))
+        // The late subscriber starts at the request.
+        #expect(await late.next() == .handoffRequested(handoff))
+        #expect(await late.next() == .handoffWithdrawn(closed))
+    }
+
+    @Test func sweepAndHeartbeatEventsComeThroughTheStore() async throws {
+        let clock = ManualWallClock()
+        let store = try Self.store(clock: clock)
+        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .busy), by: .system)
+        var iterator = store.subscribe().makeAsyncIterator()
+        clock.advance(by: .seconds(119))
+        #expect(store.sweep() == [])
+        clock.advance(by: .seconds(1))
+        #expect(store.sweep() == [ann.id])
+        let swept = try store.agent(ann.id, tenant: World.acme)
+        #expect(swept.status == .offline)
+        clock.advance(by: .seconds(10))
+        let back = try store.heartbeat(ann.id)
+        #expect(back.status == .busy)
+        #expect(await iterator.next() == .agentStatusChanged(swept))
+        #expect(await iterator.next() == .agentStatusChanged(back))
+    }
+
+    /// A fixed script through the store protocol; returns every id and secret the store made.
+    static func script(_ store: some HandoffStore) async throws -> [String] {
+        var made: [String] = []
+        let user = try await store.addUser(NewUser(tenantID: World.acme, email: "ann@acme.test", password: "pw", firstName: "Ann", lastName: "A", role: .supportStaff))
+        made.append(user.id.description)
+        made.append(user.passwordHash.salt.hexString)
+        let ann = try await store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test"), by: .system)
+        _ = try await store.login(email: "ann@acme.test", password: "pw")
+        let (raw, key) = try await store.issueAPIKey(tenant: World.acme, name: "site", expiresAt: nil)
+        made += [raw, key.id.description]
+        #expect(try await store.authenticateWidget(apiKey: raw, referrer: nil) == World.acme)
+        for i in 0..<3 {
+            let handoff = try await store.requestHandoff(HandoffRequest(chatID: ChatID("chat-\(i)")), tenant: World.acme).handoff
+            made.append(handoff.id.description)
+            _ = try await store.pickUp(handoff.id, by: ann.id)
+            made.append(try await store.postUserMessage("hi", handoff: handoff.id, tenant: World.acme).id.description)
+            made.append(try await store.postAgentMessage("hello", handoff: handoff.id, by: ann.id).id.description)
+            _ = try await store.endChat(chat: ChatID("chat-\(i)"), handoff: nil, tenant: World.acme)
+            made += try await store.messages(handoff: handoff.id, tenant: World.acme, since: nil).map(\.id.description)
+        }
+        #expect(await store.invariantViolations() == [])
+        return made
+    }
+
+    @Test func seededStoresMakeIdenticalIDsForIdenticalCommands() async throws {
+        let first = try await Self.script(try Self.store(seed: 42))
+        let second = try await Self.script(try Self.store(seed: 42))
+        let other = try await Self.script(try Self.store(seed: 43))
+        #expect(first.count == 22)
+        #expect(first == second)
+        #expect(Set(first).count == first.count - 6)  // each handoff's two posted ids are listed twice
+        #expect(Set(first).isDisjoint(with: other))
+        let random = try await Self.script(try Self.store(seed: nil))
+        #expect(Set(first).isDisjoint(with: random))
+    }
+
+    @Test func storeReadsItsClockForEveryCommand() throws {
+        let clock = ManualWallClock(start: startOfTest)
+        let store = try Self.store(clock: clock)
+        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .available), by: .system)
+        let handoff = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme).handoff
+        #expect(handoff.requestedAt == startOfTest)
+        clock.advance(to: startOfTest + .seconds(30))
+        let picked = try store.pickUp(handoff.id, by: ann.id)
+        #expect(picked.pickedUpAt == startOfTest + .seconds(30))
+        #expect(try store.metrics(tenant: World.acme).averageWaitMilliseconds == 30_000)
+        clock.advance(by: .seconds(86_400))
+        #expect(try store.metrics(tenant: World.acme).requestsInWindow == 0)
+        #expect(try store.history(tenant: World.acme, limit: 10, before: nil) == [])
+        #expect(try store.handoffs(tenant: World.acme, limit: 10, before: nil).map(\.id) == [handoff.id])
+        #expect(store.tenant(World.acme)?.name == "Acme")
+        #expect(try store.availableAgents(tenant: World.acme).map(\.id) == [ann.id])
+    }
+
+    @Test func storeMapsCoreRefusals() throws {
+        let store = try Self.store()
+        #expect(throws: HandoffError.invalidAPIKey) { try store.authenticateWidget(apiKey: "nope", referrer: nil) }
+        #expect(throws: HandoffError.invalidCredentials) { try store.login(email: "ghost@acme.test", password: "x") }
+        #expect(throws: HandoffError.tenantNotFound) { try store.requestHandoff(HandoffRequest(chatID: "c"), tenant: IDs.tenant(9)) }
+        try store.setTenantStatus(World.acme, .suspended)
+        #expect(throws: HandoffError.tenantSuspended) { try store.requestHandoff(HandoffRequest(chatID: "c"), tenant: World.acme) }
+        let duplicate = #expect(throws: HandoffError.self) { try store.addTenant(Tenant(id: World.acme, name: "Again")) }
+        #expect(duplicate?.code == .duplicate)
+    }
+}
