@@ -45,20 +45,13 @@ extension HandoffCore {
         try Self.validateChatID(request.chatID)
         let key = ChatKey(tenant: tenant, chat: request.chatID)
         if let slot = chats[key], handoffs[slot].handoff.state.isOpen { return .alreadyOpen(handoffs[slot].handoff) }
-        let canServe = tenants[tenant].eligibleAgents > 0
-        let slot = try insert(
-            id: id, tenant: tenant, chat: request.chatID, state: canServe ? .pending : .afterHours, now: stamp(now),
-            history: request.conversationHistory, lastUserMessage: request.lastUserMessage, metadata: request.metadata)
-        if canServe {
-            tenants[tenant].pending.append(slot, in: &handoffs)
-            events.record(.handoffRequested(handoffs[slot].handoff))
-            return .queued(handoffs[slot].handoff)
-        }
-        tenants[tenant].metrics.afterHours += 1
+        guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
+        let slot = admit(
+            tenant: tenant, id: id, chat: request.chatID, now: stamp(now), history: request.conversationHistory,
+            lastUserMessage: request.lastUserMessage, metadata: request.metadata, events: &events)
         let handoff = handoffs[slot].handoff
-        events.record(.afterHoursRecorded(handoff))
-        retire(slot)
-        return .afterHours(handoff)
+        if handoff.state == .afterHours { retire(slot) }
+        return handoff.state == .pending ? .queued(handoff) : .afterHours(handoff)
     }
 
     /// The widget's after-hours form: the user leaves an email (and optionally a message).
@@ -88,7 +81,8 @@ extension HandoffCore {
                 return handoffs[slot].handoff
             }
         }
-        let slot = try insert(
+        guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
+        let slot = insert(
             id: id, tenant: tenant, chat: chatID, state: .afterHours, now: stamp(now), history: [], lastUserMessage: nil,
             metadata: [:])
         handoffs[slot].handoff.userEmail = email
@@ -111,11 +105,7 @@ extension HandoffCore {
     ) throws(HandoffError) -> Handoff {
         let agent = try agentSlot(agentID)
         let slot = try handoffSlot(handoffID, tenant: agents[agent].tenant)
-        _ = try activeTenantSlot(agents[agent].agent.tenantID)
-        let now = stamp(now)
-        touch(agent, now: now)
-        try checkCanTake(slot, agent: agent)
-        take(slot, agent: agent, now: now, events: &events)
+        try pickUp(slot: slot, agent: agent, now: now, events: &events)
         return handoffs[slot].handoff
     }
 
@@ -132,9 +122,7 @@ extension HandoffCore {
         }
         try authorizeAdmin(caller, tenant: tenant, action: "assign handoffs")
         let slot = try handoffSlot(handoffID, tenant: tenant)
-        _ = try activeTenantSlot(tenants[tenant].tenant.id)
-        try checkCanTake(slot, agent: agent)
-        take(slot, agent: agent, now: stamp(now), events: &events)
+        try assign(slot: slot, agent: agent, now: now, events: &events)
         return handoffs[slot].handoff
     }
 
@@ -146,12 +134,10 @@ extension HandoffCore {
     ) throws(HandoffError) -> Handoff {
         let agent = try agentSlot(agentID)
         let slot = try handoffSlot(handoffID, tenant: agents[agent].tenant)
-        let now = stamp(now)
-        touch(agent, now: now)
-        guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
-        guard handoffs[slot].agent == agent else { throw .notAssignee }
-        let handoff = close(slot, by: .agent(agentID), now: now, events: &events)
-        return handoff
+        try resolve(slot: slot, agent: agent, now: now, events: &events)
+        let snapshot = handoffs[slot].handoff
+        retire(slot)
+        return snapshot
     }
 
     /// The widget user ends the chat (closes the widget, or the "end chat" button).
@@ -175,51 +161,127 @@ extension HandoffCore {
             guard let found = chats[ChatKey(tenant: tenant, chat: chatID)] else { return .nothingOpen }
             slot = found
         }
+        guard let ended = endChat(slot: slot, systemMessageID: systemMessageID, now: stamp(now), events: &events) else { return .nothingOpen }
+        let snapshot = handoffs[slot].handoff
+        retire(slot)
+        return ended == .resolved ? .resolved(snapshot) : .withdrawn(snapshot)
+    }
+
+    // MARK: Lifecycle steps (each rule once; both the id API and the handle API call these)
+
+    /// Creates a handoff record and makes the after-hours decision (``Configuration/admission``):
+    /// queued as `pending`, or recorded as `after-hours` and counted. The caller retires an
+    /// after-hours record once it has read it.
+    mutating func admit<Sink: EventSink>(
+        tenant: Int, id: HandoffID?, chat: ChatID?, now: Timestamp, history: [ChatTurn], lastUserMessage: String?,
+        metadata: [String: String], events: inout Sink
+    ) -> Int {
+        let queued = admits(tenant: tenant)
+        let slot = insert(
+            id: id, tenant: tenant, chat: chat, state: queued ? .pending : .afterHours, now: now, history: history,
+            lastUserMessage: lastUserMessage, metadata: metadata)
+        if queued {
+            tenants[tenant].pending.append(slot, in: &handoffs)
+            events.record(.handoffRequested(handoffs[slot].handoff))
+        } else {
+            tenants[tenant].metrics.afterHours += 1
+            events.record(.afterHoursRecorded(handoffs[slot].handoff))
+        }
+        return slot
+    }
+
+    /// Stores a new record. `id == nil`: not findable by id (handle-only callers); the record
+    /// gets a deterministic id from its slot. `chat == nil`: not deduplicated by chat.
+    mutating func insert(
+        id: HandoffID?, tenant: Int, chat: ChatID?, state: HandoffState, now: Timestamp, history: [ChatTurn],
+        lastUserMessage: String?, metadata: [String: String]
+    ) -> Int {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            // Reuse in place: overwrite field by field instead of building and copying a record.
+            slot = free
+            handoffs[slot].generation &+= 1
+            handoffs[slot].inUse = true
+            handoffs[slot].tenant = tenant
+            handoffs[slot].agent = -1
+            handoffs[slot].previous = -1
+            handoffs[slot].next = -1
+            handoffs[slot].handoff.reset(
+                id: id ?? .anonymous, tenantID: tenants[tenant].tenant.id, chatID: chat ?? .none, state: state, requestedAt: now,
+                history: history, lastUserMessage: lastUserMessage, metadata: metadata)
+        } else {
+            slot = handoffs.count
+            handoffs.append(
+                HandoffRecord(
+                    handoff: Handoff(
+                        id: id ?? .anonymous, tenantID: tenants[tenant].tenant.id, chatID: chat ?? .none, state: state, requestedAt: now,
+                        pickedUpAt: nil, resolvedAt: nil, assignedAgentID: nil, resolvedBy: nil, userEmail: nil, userMessage: nil,
+                        conversationHistory: history, lastUserMessage: lastUserMessage, metadata: metadata),
+                    tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: []))
+        }
+        handoffs[slot].indexed = id != nil
+        handoffs[slot].hasChat = chat != nil
+        if let id { handoffSlots[id] = slot }
+        if let chat { chats[ChatKey(tenant: tenant, chat: chat)] = slot }
+        if configuration.retainsClosedHandoffs { tenants[tenant].created.append(slot) }
+        tenants[tenant].metrics.recordRequest(at: now, windowMilliseconds: metricsWindowMilliseconds)
+        return slot
+    }
+
+    /// The pick-up rule: same tenant (checked by the caller's lookup), tenant active, agent
+    /// seen now, then the capacity rule, then the take.
+    mutating func pickUp<Sink: EventSink>(slot: Int, agent: Int, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        guard tenants[agents[agent].tenant].tenant.status == .active else { throw .tenantSuspended }
         let now = stamp(now)
+        touch(agent, now: now)
+        try checkCanTake(slot, agent: agent)
+        take(slot, agent: agent, now: now, events: &events)
+    }
+
+    /// Assignment by an administrator or the system: the same capacity rule as a pick-up.
+    mutating func assign<Sink: EventSink>(slot: Int, agent: Int, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        guard tenants[agents[agent].tenant].tenant.status == .active else { throw .tenantSuspended }
+        try checkCanTake(slot, agent: agent)
+        take(slot, agent: agent, now: stamp(now), events: &events)
+    }
+
+    /// The resolve rule: only `active`, only by the assignee. The caller retires the slot.
+    mutating func resolve<Sink: EventSink>(slot: Int, agent: Int, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        let now = stamp(now)
+        touch(agent, now: now)
+        guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
+        guard handoffs[slot].agent == agent else { throw .notAssignee }
+        close(slot, by: .agent(agents[agent].agent.id), now: now, events: &events)
+    }
+
+    /// The end-chat rule: active → resolved by the user (with the system message); pending →
+    /// withdrawn and counted abandoned; anything else → nothing. Returns the state it ended in,
+    /// `nil` for nothing; the caller retires the slot when it ended something.
+    mutating func endChat<Sink: EventSink>(slot: Int, systemMessageID: MessageID, now: Timestamp, events: inout Sink) -> HandoffState? {
         switch handoffs[slot].handoff.state {
         case .active:
             appendMessage(slot, sender: .system, agent: nil, content: WireTexts.userEndedChat, id: systemMessageID, now: now, events: &events)
-            return .resolved(close(slot, by: .user, now: now, events: &events))
+            close(slot, by: .user, now: now, events: &events)
+            return .resolved
         case .pending:
+            let tenant = handoffs[slot].tenant
             tenants[tenant].pending.remove(slot, in: &handoffs)
             handoffs[slot].handoff.state = .abandoned
             handoffs[slot].handoff.resolvedAt = now
             tenants[tenant].metrics.abandoned += 1
-            let handoff = handoffs[slot].handoff
-            events.record(.handoffWithdrawn(handoff))
-            retire(slot)
-            return .withdrawn(handoff)
+            events.record(.handoffWithdrawn(handoffs[slot].handoff))
+            return .abandoned
         case .resolved, .abandoned, .afterHours:
-            return .nothingOpen
+            return nil
         }
     }
 
-    // MARK: Lifecycle steps (each rule once)
-
-    mutating func insert(
-        id: HandoffID, tenant: Int, chat: ChatID, state: HandoffState, now: Timestamp, history: [ChatTurn],
-        lastUserMessage: String?, metadata: [String: String]
-    ) throws(HandoffError) -> Int {
-        guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
-        let handoff = Handoff(
-            id: id, tenantID: tenants[tenant].tenant.id, chatID: chat, state: state, requestedAt: now, pickedUpAt: nil,
-            resolvedAt: nil, assignedAgentID: nil, resolvedBy: nil, userEmail: nil, userMessage: nil,
-            conversationHistory: history, lastUserMessage: lastUserMessage, metadata: metadata)
-        let slot = allocateSlot(
-            HandoffRecord(handoff: handoff, tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: []))
-        handoffSlots[id] = slot
-        chats[ChatKey(tenant: tenant, chat: chat)] = slot
-        if configuration.retainsClosedHandoffs { tenants[tenant].created.append(slot) }
-        tenants[tenant].metrics.recordRequest(at: now, window: configuration.metricsWindow)
-        return slot
-    }
-
     /// The capacity rule for taking on a handoff.
+    @inline(__always)
     func checkCanTake(_ slot: Int, agent: Int) throws(HandoffError) {
         guard handoffs[slot].handoff.state == .pending else { throw .handoffNotAvailable }
-        let candidate = agents[agent].agent
-        guard candidate.status == .available else { throw .agentNotAvailable }
-        guard candidate.activeChats < candidate.maxChats else { throw .agentAtCapacity }
+        guard agents[agent].agent.status == .available else { throw .agentNotAvailable }
+        guard agents[agent].agent.activeChats < agents[agent].agent.maxChats else { throw .agentAtCapacity }
     }
 
     mutating func take<Sink: EventSink>(_ slot: Int, agent: Int, now: Timestamp, events: inout Sink) {
@@ -234,34 +296,36 @@ extension HandoffCore {
             $0.agent.activeChats += 1
             $0.chatsTaken += 1
         }
-        tenants[tenant].metrics.recordPickUp(wait: now - handoffs[slot].handoff.requestedAt)
+        tenants[tenant].metrics.recordPickUp(waitMilliseconds: now.milliseconds - handoffs[slot].handoff.requestedAt.milliseconds)
         events.record(.handoffPickedUp(handoffs[slot].handoff, agent: agents[agent].agent))
     }
 
-    mutating func close<Sink: EventSink>(_ slot: Int, by resolver: Resolver, now: Timestamp, events: inout Sink) -> Handoff {
+    /// Closes an active handoff, freeing exactly one slot of its agent. The caller retires the
+    /// slot (after taking a snapshot if it needs one).
+    mutating func close<Sink: EventSink>(_ slot: Int, by resolver: Resolver, now: Timestamp, events: inout Sink) {
         let tenant = handoffs[slot].tenant
         let agent = handoffs[slot].agent
         tenants[tenant].active.remove(slot, in: &handoffs)
         handoffs[slot].handoff.state = .resolved
         handoffs[slot].handoff.resolvedAt = now
         handoffs[slot].handoff.resolvedBy = resolver
-        let duration = now - (handoffs[slot].handoff.pickedUpAt ?? now)
+        let duration = now.milliseconds - (handoffs[slot].handoff.pickedUpAt ?? now).milliseconds
         updateAgent(agent) {
             $0.agent.activeChats -= 1
             $0.chatsCompleted += 1
-            $0.chatMilliseconds += duration.wholeMilliseconds
+            $0.chatMilliseconds += duration
         }
         tenants[tenant].metrics.resolved += 1
-        let handoff = handoffs[slot].handoff
-        events.record(.handoffResolved(handoff))
-        retire(slot)
-        return handoff
+        events.record(.handoffResolved(handoffs[slot].handoff))
     }
 
+    /// A chat id is 1–256 bytes of UTF-8 and not only white space.
+    /// - Complexity: O(1) for a typical id (it stops at the first non-space character).
     static func validateChatID(_ chat: ChatID) throws(HandoffError) {
-        guard !chat.rawValue.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        let utf8 = chat.rawValue.utf8
+        guard utf8.count <= 256 else { throw .invalid("chatId", "chatId is longer than 256 bytes") }
+        guard chat.rawValue.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
             throw .invalid("chatId", "chatId must not be empty")
         }
-        guard chat.rawValue.utf8.count <= 256 else { throw .invalid("chatId", "chatId is longer than 256 bytes") }
     }
 }

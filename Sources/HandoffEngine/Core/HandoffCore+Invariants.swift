@@ -29,14 +29,19 @@ extension HandoffCore {
             if eligible != record.eligibleAgents {
                 problems.append("tenant \(record.tenant.name): \(record.eligibleAgents) agents counted eligible, \(eligible) are")
             }
+            let available = record.agents.filter { agents[$0].agent.status == .available }.count
+            if available != record.availableAgents {
+                problems.append("tenant \(record.tenant.name): \(record.availableAgents) agents counted available, \(available) are")
+            }
         }
-        for (id, slot) in handoffSlots {
+        for (id, slot) in handoffSlots where !(handoffs[slot].inUse && handoffs[slot].indexed && handoffs[slot].handoff.id == id) {
+            problems.append("handoff index entry \(id) points to a free or different record")
+        }
+        for slot in handoffs.indices where handoffs[slot].inUse {
             let record = handoffs[slot]
             let h = record.handoff
-            guard record.inUse, h.id == id else {
-                problems.append("handoff index entry \(id) points to a free or different record")
-                continue
-            }
+            let id = h.id
+            if record.indexed, handoffSlots[id] != slot { problems.append("handoff \(id) is missing from the id index") }
             let state = h.state
             if (state == .pending) != inPending.contains(slot) { problems.append("handoff \(id) is \(state.rawValue) but pending-list membership disagrees") }
             if (state == .active) != inActive.contains(slot) { problems.append("handoff \(id) is \(state.rawValue) but active-list membership disagrees") }

@@ -60,8 +60,11 @@ extension HandoffCore {
         return message
     }
 
+    /// Message text without surrounding white space: not empty, not over the length limit.
     func validatedContent(_ content: String) throws(HandoffError) -> String {
-        let text = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        let scalars = content.unicodeScalars
+        let padded = scalars.first.map { $0.properties.isWhitespace } ?? true || scalars.last.map { $0.properties.isWhitespace } ?? true
+        let text = padded ? content.trimmingCharacters(in: .whitespacesAndNewlines) : content
         guard !text.isEmpty else { throw .invalid("message", "Message must not be empty") }
         guard text.count <= configuration.maxMessageLength else {
             throw .invalid("message", "Message is longer than \(configuration.maxMessageLength) characters")

@@ -41,16 +41,16 @@ extension HandoffCore {
         var afterHours = 0
         var waits = LatencyHistogram()
 
-        mutating func recordRequest(at now: Timestamp, window: Duration) {
+        mutating func recordRequest(at now: Timestamp, windowMilliseconds: Int64) {
             totalRequests += 1
             requestTimes.append(now)
-            let cutoff = now - window
-            while let first = requestTimes.first, first <= cutoff { requestTimes.removeFirst() }
+            let cutoff = now.milliseconds - windowMilliseconds
+            while let first = requestTimes.first, first.milliseconds <= cutoff { requestTimes.removeFirst() }
         }
 
-        mutating func recordPickUp(wait: Duration) {
+        mutating func recordPickUp(waitMilliseconds: Int64) {
             pickedUp += 1
-            waits.record(wait.wholeMilliseconds)
+            waits.record(waitMilliseconds)
         }
 
         /// Requests strictly after `now − window`. O(log n): times are non-decreasing.

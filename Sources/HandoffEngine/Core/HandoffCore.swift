@@ -37,17 +37,33 @@ public struct HandoffCore: Sendable {
         public var maxMessageLength: Int
         /// The window of ``TenantMetrics/requestsInWindow``. Default 24 h.
         public var metricsWindow: Duration
+        /// When a request is queued rather than answered with the after-hours form.
+        /// Default ``Admission/freeSlot`` (the wire contract's rule).
+        public var admission: Admission
 
         public init(
             inactivityTimeout: Duration = .seconds(120), retainsClosedHandoffs: Bool = true, defaultMaxChats: Int = 5,
-            maxMessageLength: Int = 10_000, metricsWindow: Duration = .seconds(86_400)
+            maxMessageLength: Int = 10_000, metricsWindow: Duration = .seconds(86_400), admission: Admission = .freeSlot
         ) {
             self.inactivityTimeout = inactivityTimeout
             self.retainsClosedHandoffs = retainsClosedHandoffs
             self.defaultMaxChats = defaultMaxChats
             self.maxMessageLength = maxMessageLength
             self.metricsWindow = metricsWindow
+            self.admission = admission
         }
+    }
+
+    /// The after-hours decision: when does a request wait in the queue?
+    public enum Admission: String, Hashable, Sendable, CaseIterable {
+        /// Queued only if some agent is `available` with `activeChats < maxChats`; otherwise the
+        /// widget gets the after-hours form (CONTRACT.md §3). With instant pick-up this makes
+        /// the service a loss system: requests finding every slot busy are not queued.
+        case freeSlot
+        /// Queued whenever some agent is `available`, even if every slot is busy (the request
+        /// waits for a slot); after-hours only when nobody is available at all. The textbook
+        /// waiting system of capacity planning (Erlang C, or Erlang A with patience).
+        case agentOnline
     }
 
     /// Who issues a command that needs permission. Widgets are identified by their tenant
@@ -69,6 +85,8 @@ public struct HandoffCore: Sendable {
         var agents: [Int] = []
         /// How many of `agents` can take a handoff now (``Agent/canTakeHandoff``).
         var eligibleAgents = 0
+        /// How many of `agents` have status `available` (whatever their load).
+        var availableAgents = 0
         /// Retained handoff slots in creation order (requestedAt is non-decreasing).
         var created: [Int] = []
         /// Retained closed handoff slots in closing order.
@@ -95,6 +113,12 @@ public struct HandoffCore: Sendable {
         var previous: Int
         var next: Int
         var messages: [Message]
+        /// Bumped each time the slot is reused, so a stale ``HandoffRef`` is detected.
+        var generation: UInt32 = 0
+        /// Whether `handoffSlots` maps the id to this slot (handle-only requests are not indexed).
+        var indexed = true
+        /// Whether `chats` may point here (requests without a chat id are not deduplicated).
+        var hasChat = true
     }
 
     struct ChatKey: Hashable, Sendable {
@@ -108,6 +132,9 @@ public struct HandoffCore: Sendable {
     }
 
     public let configuration: Configuration
+    /// Configuration durations in whole milliseconds, for the hot paths.
+    let inactivityMilliseconds: Int64
+    let metricsWindowMilliseconds: Int64
     var tenants: [TenantRecord] = []
     var tenantSlots: [TenantID: Int] = [:]
     var users: [UserID: User] = [:]
@@ -125,52 +152,84 @@ public struct HandoffCore: Sendable {
     /// The latest `now` seen: records are stamped with at least this, so stored times never go
     /// backwards even when concurrent callers read the clock slightly out of order.
     var latest = Timestamp.epoch
+    /// Counter for ids of messages the core writes itself in the handle API.
+    var nextInternalMessage: UInt64 = 0
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        inactivityMilliseconds = configuration.inactivityTimeout.wholeMilliseconds
+        metricsWindowMilliseconds = configuration.metricsWindow.wholeMilliseconds
     }
 
     // MARK: Shared helpers (every command goes through these)
 
+    @inline(__always)
     mutating func stamp(_ now: Timestamp) -> Timestamp {
         if now > latest { latest = now }
         return latest
     }
 
+    @inline(__always)
     func tenantSlot(_ id: TenantID) throws(HandoffError) -> Int {
         guard let slot = tenantSlots[id] else { throw .tenantNotFound }
         return slot
     }
 
+    @inline(__always)
     func activeTenantSlot(_ id: TenantID) throws(HandoffError) -> Int {
         let slot = try tenantSlot(id)
         guard tenants[slot].tenant.status == .active else { throw .tenantSuspended }
         return slot
     }
 
+    @inline(__always)
     func agentSlot(_ id: AgentID) throws(HandoffError) -> Int {
         guard let slot = agentSlots[id] else { throw .agentNotFound }
         return slot
     }
 
     /// The slot of a handoff as seen from `tenant`: another tenant's handoff does not exist.
+    @inline(__always)
     func handoffSlot(_ id: HandoffID, tenant: Int) throws(HandoffError) -> Int {
         guard let slot = handoffSlots[id], handoffs[slot].tenant == tenant else { throw .handoffNotFound }
         return slot
     }
 
-    /// Recounts whether one agent can take handoffs, keeping its tenant's eligible count exact.
-    /// Call around every change of an agent's status, active chats or capacity.
+    /// Whether the agent in `slot` can take a handoff now (``Agent/canTakeHandoff``), read
+    /// field by field so the hot path copies nothing.
+    @inline(__always)
+    func isEligible(_ slot: Int) -> Bool {
+        agents[slot].agent.status == .available && agents[slot].agent.activeChats < agents[slot].agent.maxChats
+    }
+
+    /// Applies a change to one agent, keeping its tenant's eligible and available counts exact.
+    /// Every change of an agent's status, active chats or capacity goes through here.
+    @inline(__always)
     mutating func updateAgent(_ slot: Int, _ change: (inout AgentRecord) -> Void) {
-        let wasEligible = agents[slot].agent.canTakeHandoff
+        let wasEligible = isEligible(slot)
+        let wasAvailable = agents[slot].agent.status == .available
         change(&agents[slot])
-        let isEligible = agents[slot].agent.canTakeHandoff
-        if wasEligible != isEligible { tenants[agents[slot].tenant].eligibleAgents += isEligible ? 1 : -1 }
+        let eligible = isEligible(slot)
+        let available = agents[slot].agent.status == .available
+        let tenant = agents[slot].tenant
+        if wasEligible != eligible { tenants[tenant].eligibleAgents += eligible ? 1 : -1 }
+        if wasAvailable != available { tenants[tenant].availableAgents += available ? 1 : -1 }
+    }
+
+    /// The after-hours decision (``Configuration/admission``): may a request of this tenant wait?
+    @inline(__always)
+    func admits(tenant: Int) -> Bool {
+        switch configuration.admission {
+        case .freeSlot: tenants[tenant].eligibleAgents > 0
+        case .agentOnline: tenants[tenant].availableAgents > 0
+        }
     }
 
     mutating func allocateSlot(_ record: HandoffRecord) -> Int {
         if let slot = freeSlots.popLast() {
+            let generation = handoffs[slot].generation &+ 1
             handoffs[slot] = record
+            handoffs[slot].generation = generation
             return slot
         }
         handoffs.append(record)
@@ -185,10 +244,11 @@ public struct HandoffCore: Sendable {
             tenants[tenant].closed.append(slot)
             return
         }
-        let handoff = handoffs[slot].handoff
-        handoffSlots[handoff.id] = nil
-        let key = ChatKey(tenant: tenant, chat: handoff.chatID)
-        if chats[key] == slot { chats[key] = nil }
+        if handoffs[slot].indexed { handoffSlots[handoffs[slot].handoff.id] = nil }
+        if handoffs[slot].hasChat {
+            let key = ChatKey(tenant: tenant, chat: handoffs[slot].handoff.chatID)
+            if chats[key] == slot { chats[key] = nil }
+        }
         handoffs[slot].inUse = false
         handoffs[slot].messages = []
         handoffs[slot].handoff.conversationHistory = []

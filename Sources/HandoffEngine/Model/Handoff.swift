@@ -62,6 +62,27 @@ public struct Handoff: Hashable, Sendable {
     public var lastUserMessage: String?
     public var metadata: [String: String]
 
+    /// Re-initialises a record in place for a new request (the engine reuses storage).
+    mutating func reset(
+        id: HandoffID, tenantID: TenantID, chatID: ChatID, state: HandoffState, requestedAt: Timestamp, history: [ChatTurn],
+        lastUserMessage: String?, metadata: [String: String]
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.chatID = chatID
+        self.state = state
+        self.requestedAt = requestedAt
+        pickedUpAt = nil
+        resolvedAt = nil
+        assignedAgentID = nil
+        resolvedBy = nil
+        userEmail = nil
+        userMessage = nil
+        conversationHistory = history
+        self.lastUserMessage = lastUserMessage
+        self.metadata = metadata
+    }
+
     /// `pickedUpAt − requestedAt`, once picked up.
     public var wait: Duration? { pickedUpAt.map { $0 - requestedAt } }
 }

@@ -29,6 +29,21 @@ extension DomainIdentifier {
 
     public var description: String { uuid.uuidString.lowercased() }
 
+    /// Hashes the 128 bits as two words: several times cheaper than hashing 16 separate bytes,
+    /// and ids are looked up on every engine command.
+    public func hash(into hasher: inout Hasher) {
+        let (high, low) = withUnsafeBytes(of: uuid.uuid) { ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+        hasher.combine(high)
+        hasher.combine(low)
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        withUnsafeBytes(of: lhs.uuid.uuid) { l in withUnsafeBytes(of: rhs.uuid.uuid) { r in
+            l.loadUnaligned(as: UInt64.self) == r.loadUnaligned(as: UInt64.self)
+                && l.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == r.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        } }
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool {
         withUnsafeBytes(of: lhs.uuid.uuid) { l in
             withUnsafeBytes(of: rhs.uuid.uuid) { r in l.lexicographicallyPrecedes(r) }
@@ -52,7 +67,12 @@ extension DomainIdentifier {
 public struct TenantID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
 public struct UserID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
 public struct AgentID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
-public struct HandoffID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
+public struct HandoffID: DomainIdentifier {
+    public let uuid: UUID
+    public init(uuid: UUID) { self.uuid = uuid }
+    /// The id of a handoff created through the handle API, which has no id of its own.
+    public static let anonymous = HandoffID(uuid: UUID(uuid: (0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, 0)))
+}
 public struct MessageID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
 public struct APIKeyID: DomainIdentifier { public let uuid: UUID; public init(uuid: UUID) { self.uuid = uuid } }
 
@@ -60,6 +80,8 @@ public struct APIKeyID: DomainIdentifier { public let uuid: UUID; public init(uu
 public struct ChatID: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// No chat: a request made through the handle API.
+    public static let none = ChatID("")
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }

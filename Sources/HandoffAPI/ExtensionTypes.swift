@@ -1,0 +1,101 @@
+/// Wire shapes of our extensions to CONTRACT.md (endpoints the reference platform does not
+/// have): `/health` and the dashboard metrics. Same conventions as WireTypes.swift: camelCase,
+/// milliseconds as numbers, absent values as explicit `null`.
+
+// MARK: - Operations
+
+/// `GET /health`: `{"status":"ok"}`.
+public struct HealthResponse: Codable, Hashable, Sendable {
+    public var status: String
+    public init(status: String = "ok") { self.status = status }
+}
+
+// MARK: - Dashboard metrics
+
+/// `GET /api/metrics/dashboard`: the engine's per-tenant dashboard numbers.
+///
+/// Counts are since the store began; `requestsInWindow` covers the engine's metrics window
+/// (24 h by default). Wait times are `pickedUpAt − requestedAt` in milliseconds; the
+/// percentiles come from a log-linear histogram (exact below 64 ms, within about 3 % above),
+/// and are `null` until the first pick-up.
+public struct DashboardMetricsBody: Codable, Hashable, Sendable {
+    public var requestsInWindow: Int
+    public var totalRequests: Int
+    public var pickedUp: Int
+    public var resolved: Int
+    public var abandoned: Int
+    public var afterHours: Int
+    public var pending: Int
+    public var active: Int
+    public var averageWaitMilliseconds: Double?
+    public var waitP50Milliseconds: Int64?
+    public var waitP90Milliseconds: Int64?
+    public var waitP99Milliseconds: Int64?
+    public var agents: [AgentMetricsBody]
+
+    public init(
+        requestsInWindow: Int, totalRequests: Int, pickedUp: Int, resolved: Int, abandoned: Int, afterHours: Int, pending: Int,
+        active: Int, averageWaitMilliseconds: Double?, waitP50Milliseconds: Int64?, waitP90Milliseconds: Int64?,
+        waitP99Milliseconds: Int64?, agents: [AgentMetricsBody]
+    ) {
+        self.requestsInWindow = requestsInWindow
+        self.totalRequests = totalRequests
+        self.pickedUp = pickedUp
+        self.resolved = resolved
+        self.abandoned = abandoned
+        self.afterHours = afterHours
+        self.pending = pending
+        self.active = active
+        self.averageWaitMilliseconds = averageWaitMilliseconds
+        self.waitP50Milliseconds = waitP50Milliseconds
+        self.waitP90Milliseconds = waitP90Milliseconds
+        self.waitP99Milliseconds = waitP99Milliseconds
+        self.agents = agents
+    }
+
+    /// Encodes absent values as `null`, so dashboards can rely on every key being present.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(requestsInWindow, forKey: .requestsInWindow)
+        try c.encode(totalRequests, forKey: .totalRequests)
+        try c.encode(pickedUp, forKey: .pickedUp)
+        try c.encode(resolved, forKey: .resolved)
+        try c.encode(abandoned, forKey: .abandoned)
+        try c.encode(afterHours, forKey: .afterHours)
+        try c.encode(pending, forKey: .pending)
+        try c.encode(active, forKey: .active)
+        try c.encode(averageWaitMilliseconds, forKey: .averageWaitMilliseconds)
+        try c.encode(waitP50Milliseconds, forKey: .waitP50Milliseconds)
+        try c.encode(waitP90Milliseconds, forKey: .waitP90Milliseconds)
+        try c.encode(waitP99Milliseconds, forKey: .waitP99Milliseconds)
+        try c.encode(agents, forKey: .agents)
+    }
+}
+
+/// One agent's totals in ``DashboardMetricsBody``.
+public struct AgentMetricsBody: Codable, Hashable, Sendable {
+    public var agentId: String
+    public var name: String
+    /// Chats ever taken (picked up or assigned).
+    public var totalChats: Int
+    public var activeChats: Int
+    /// Mean of `resolvedAt − pickedUpAt` over the agent's closed chats; `null` before the first.
+    public var averageChatMilliseconds: Double?
+
+    public init(agentId: String, name: String, totalChats: Int, activeChats: Int, averageChatMilliseconds: Double?) {
+        self.agentId = agentId
+        self.name = name
+        self.totalChats = totalChats
+        self.activeChats = activeChats
+        self.averageChatMilliseconds = averageChatMilliseconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(agentId, forKey: .agentId)
+        try c.encode(name, forKey: .name)
+        try c.encode(totalChats, forKey: .totalChats)
+        try c.encode(activeChats, forKey: .activeChats)
+        try c.encode(averageChatMilliseconds, forKey: .averageChatMilliseconds)
+    }
+}

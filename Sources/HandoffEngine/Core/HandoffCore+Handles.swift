@@ -1,0 +1,130 @@
+/// A tenant as a dense handle: valid for the lifetime of the core that issued it.
+public struct TenantRef: Hashable, Sendable {
+    let slot: Int32
+}
+
+/// An agent as a dense handle: valid for the lifetime of the core that issued it.
+public struct AgentRef: Hashable, Sendable {
+    let slot: Int32
+}
+
+/// A handoff as a dense handle. Slots are reused once a handoff is gone (closed and not
+/// retained); the generation tells a stale handle from the slot's new occupant.
+public struct HandoffRef: Hashable, Sendable {
+    let slot: Int32
+    let generation: UInt32
+}
+
+// MARK: - The handle API: the same rules, addressed by dense handles
+
+/// Every command here runs exactly the lifecycle steps the id-based commands run (`admit`,
+/// `pickUp(slot:…)`, `resolve(slot:…)`, `endChat(slot:…)`, …); only the addressing differs:
+/// no id lookups, no chat deduplication (each request is a distinct visitor), no snapshots
+/// returned. It exists for callers that push millions of handoffs through one core — the
+/// capacity simulator — where hashing ids and copying records would dominate.
+extension HandoffCore {
+    public func tenantRef(_ id: TenantID) throws(HandoffError) -> TenantRef { TenantRef(slot: Int32(try tenantSlot(id))) }
+
+    public func agentRef(_ id: AgentID) throws(HandoffError) -> AgentRef { AgentRef(slot: Int32(try agentSlot(id))) }
+
+    /// The slot a handle names, if the handoff is still there.
+    @inline(__always)
+    func slot(_ handle: HandoffRef) throws(HandoffError) -> Int {
+        let slot = Int(handle.slot)
+        guard slot < handoffs.count, handoffs[slot].inUse, handoffs[slot].generation == handle.generation else { throw .handoffNotFound }
+        return slot
+    }
+
+    @inline(__always)
+    func ref(_ slot: Int) -> HandoffRef { HandoffRef(slot: Int32(slot), generation: handoffs[slot].generation) }
+
+    /// A visitor of `tenant` asks for a human: queued (returns its handle) or after-hours
+    /// (recorded and counted; returns `nil`) under ``Configuration/admission``.
+    /// - Complexity: O(1) amortised.
+    public mutating func requestHandoff<Sink: EventSink>(tenant: TenantRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffRef? {
+        let tenant = Int(tenant.slot)
+        guard tenants[tenant].tenant.status == .active else { throw .tenantSuspended }
+        let slot = admit(tenant: tenant, id: nil, chat: nil, now: stamp(now), history: [], lastUserMessage: nil, metadata: [:], events: &events)
+        if handoffs[slot].handoff.state == .pending { return ref(slot) }
+        retire(slot)
+        return nil
+    }
+
+    /// ``pickUp(_:by:now:events:)`` by handles.
+    public mutating func pickUp<Sink: EventSink>(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        let slot = try sameTenant(handoff, agent)
+        try pickUp(slot: slot, agent: Int(agent.slot), now: now, events: &events)
+    }
+
+    /// Assignment by the system (automatic routing), under the pick-up rules.
+    public mutating func assign<Sink: EventSink>(_ handoff: HandoffRef, to agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        let slot = try sameTenant(handoff, agent)
+        try assign(slot: slot, agent: Int(agent.slot), now: now, events: &events)
+    }
+
+    /// ``resolve(_:by:now:events:)`` by handles.
+    public mutating func resolve<Sink: EventSink>(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        let slot = try sameTenant(handoff, agent)
+        try resolve(slot: slot, agent: Int(agent.slot), now: now, events: &events)
+        retire(slot)
+    }
+
+    /// The visitor ends the chat: a pending request is withdrawn (abandoned), an active chat is
+    /// resolved by the user. Returns the state it ended in, or `nil` if nothing was open.
+    @discardableResult
+    public mutating func endChat<Sink: EventSink>(_ handoff: HandoffRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffState? {
+        let slot = try slot(handoff)
+        guard tenants[handoffs[slot].tenant].tenant.status == .active else { throw .tenantSuspended }
+        nextInternalMessage &+= 1
+        let ended = endChat(slot: slot, systemMessageID: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: stamp(now), events: &events)
+        if ended != nil { retire(slot) }
+        return ended
+    }
+
+    /// A chat message by the visitor (`.user`) or the assigned agent (`.agent`), under the
+    /// message rules (only while active; content validated).
+    public mutating func postMessage<Sink: EventSink>(
+        _ content: String, handoff: HandoffRef, from sender: SenderType, now: Timestamp, events: inout Sink
+    ) throws(HandoffError) {
+        let slot = try slot(handoff)
+        guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
+        let text = try validatedContent(content)
+        let agent = sender == .agent ? agents[handoffs[slot].agent].agent.id : nil
+        if sender == .agent { touch(handoffs[slot].agent, now: stamp(now)) }
+        nextInternalMessage &+= 1
+        appendMessage(slot, sender: sender, agent: agent, content: text, id: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: stamp(now), events: &events)
+    }
+
+    /// Sets an agent's status as the system (shifts starting and ending).
+    public mutating func setStatus<Sink: EventSink>(_ agent: AgentRef, to status: AgentStatus, now: Timestamp, events: inout Sink) {
+        setStatus(Int(agent.slot), status, now: stamp(now), events: &events)
+    }
+
+    /// The handoff's state, or `nil` once it is gone (closed and not retained).
+    public func state(of handoff: HandoffRef) -> HandoffState? {
+        guard let slot = try? slot(handoff) else { return nil }
+        return handoffs[slot].handoff.state
+    }
+
+    /// The tenant's oldest pending handoff. O(1).
+    public func oldestPending(tenant: TenantRef) -> HandoffRef? {
+        let head = tenants[Int(tenant.slot)].pending.head
+        return head == IntrusiveList.none ? nil : ref(head)
+    }
+
+    public func pendingCount(tenant: TenantRef) -> Int { tenants[Int(tenant.slot)].pending.count }
+
+    public func activeChats(of agent: AgentRef) -> Int { agents[Int(agent.slot)].agent.activeChats }
+
+    /// ``Agent/canTakeHandoff`` of the agent. O(1).
+    public func canTakeHandoff(_ agent: AgentRef) -> Bool { isEligible(Int(agent.slot)) }
+
+    /// The handoff's slot if it and the agent belong to the same tenant; another tenant's
+    /// handoff does not exist for the agent.
+    @inline(__always)
+    private func sameTenant(_ handoff: HandoffRef, _ agent: AgentRef) throws(HandoffError) -> Int {
+        let slot = try slot(handoff)
+        guard handoffs[slot].tenant == agents[Int(agent.slot)].tenant else { throw .handoffNotFound }
+        return slot
+    }
+}
