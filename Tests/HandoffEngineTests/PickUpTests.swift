@@ -223,13 +223,13 @@ import Testing
             try world.pickUp(id, by: bob)
             expected = .handoffNotAvailable
         }
-        let snapshot = world.core.invariantViolations()
         let annBefore = world.agent(ann)
+        let handoffBefore = world.handoff(id)
         world.events = []
         #expect(throws: expected) { try world.assign(id, to: ann, by: .user(admin)) }
         #expect(world.agent(ann) == annBefore)
+        #expect(world.handoff(id) == handoffBefore)
         #expect(world.events == [])
-        #expect(snapshot.isEmpty)
         world.expectSound()
     }
 }

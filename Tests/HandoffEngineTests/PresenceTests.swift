@@ -201,4 +201,16 @@ import Testing
         #expect(try world.core.availableAgents(tenant: World.acme).map(\.id) == [ann])
         world.expectSound()
     }
+
+    @Test func capacityCannotDropBelowOpenChats() throws {
+        var world = World()
+        let ann = try world.addAgent("Ann", maxChats: 3)
+        try world.pickUp(try world.queue("chat-1"), by: ann)
+        try world.pickUp(try world.queue("chat-2"), by: ann)
+        #expect(throws: HandoffError.invalid("maxChats", "maxChats cannot be lower than the agent's 2 open chats")) {
+            _ = try world.core.setMaxChats(ann, to: 1, by: .system, events: &world.events)
+        }
+        #expect(try world.core.setMaxChats(ann, to: 2, by: .system, events: &world.events).maxChats == 2)
+        world.expectSound()
+    }
 }

@@ -11,6 +11,22 @@ import Testing
         return store
     }
 
+    /// Publishes a marker event (a new Globex agent) and reads everything before it, so a test
+    /// never waits for an event that was not published: a missing event is a failed
+    /// expectation, not a hang.
+    static func received(
+        _ iterator: inout AsyncStream<HandoffEvent>.Iterator, store: MemoryHandoffStore, marker: UInt64 = 99
+    ) async throws -> [HandoffEvent] {
+        let agent = try store.addAgent(
+            NewAgent(id: IDs.agent(marker), tenantID: World.globex, name: "Marker \(marker)", email: "marker\(marker)@globex.test"), by: .system)
+        var seen: [HandoffEvent] = []
+        while let event = await iterator.next() {
+            if event == .agentStatusChanged(agent) { return seen }
+            seen.append(event)
+        }
+        return seen
+    }
+
     @Test func subscribersReceiveEveryEventInOrder() async throws {
         let clock = ManualWallClock()
         let store = try Self.store(clock: clock)
@@ -54,10 +70,7 @@ import Testing
         expected.append(.afterHoursRecorded(filled))
         #expect(filled.id == late.id)
 
-        for (index, event) in expected.enumerated() {
-            let received = await iterator.next()
-            #expect(received == event, "event \(index)")
-        }
+        #expect(try await Self.received(&iterator, store: store) == expected)
         #expect(store.invariantViolations() == [])
     }
 
@@ -71,12 +84,20 @@ import Testing
         #expect(withdrawn == .withdrawn(try store.handoff(handoff.id, tenant: World.acme)))
         guard case .withdrawn(let closed) = withdrawn else { return }
 
-        #expect(await early.next() == .agentStatusChanged(ann))
-        #expect(await early.next() == .handoffRequested(handoff))
-        #expect(await early.next() == .handoffWithdrawn(closed))
+        let marker = try store.addAgent(NewAgent(id: IDs.agent(99), tenantID: World.globex, name: "Marker", email: "m@globex.test"), by: .system)
+        var fromEarly: [HandoffEvent] = []
+        while let event = await early.next() {
+            fromEarly.append(event)
+            if event == .agentStatusChanged(marker) { break }
+        }
+        var fromLate: [HandoffEvent] = []
+        while let event = await late.next() {
+            fromLate.append(event)
+            if event == .agentStatusChanged(marker) { break }
+        }
+        #expect(fromEarly == [.agentStatusChanged(ann), .handoffRequested(handoff), .handoffWithdrawn(closed), .agentStatusChanged(marker)])
         // The late subscriber starts at the request.
-        #expect(await late.next() == .handoffRequested(handoff))
-        #expect(await late.next() == .handoffWithdrawn(closed))
+        #expect(fromLate == [.handoffRequested(handoff), .handoffWithdrawn(closed), .agentStatusChanged(marker)])
     }
 
     @Test func sweepAndHeartbeatEventsComeThroughTheStore() async throws {
@@ -93,8 +114,7 @@ import Testing
         clock.advance(by: .seconds(10))
         let back = try store.heartbeat(ann.id)
         #expect(back.status == .busy)
-        #expect(await iterator.next() == .agentStatusChanged(swept))
-        #expect(await iterator.next() == .agentStatusChanged(back))
+        #expect(try await Self.received(&iterator, store: store) == [.agentStatusChanged(swept), .agentStatusChanged(back)])
     }
 
     /// A fixed script through the store protocol; returns every id and secret the store made.

@@ -83,14 +83,16 @@ extension HandoffCore {
         return agents[slot].agent
     }
 
-    /// Changes an agent's capacity. Lowering it below the agent's current chats keeps those
-    /// chats; the agent just takes no new ones until it is under the limit again.
+    /// Changes an agent's capacity. It cannot go below the chats the agent has open (they would
+    /// break the capacity invariant): lower it after they end.
     public mutating func setMaxChats<Sink: EventSink>(
         _ agentID: AgentID, to maxChats: Int, by caller: Caller, events: inout Sink
     ) throws(HandoffError) -> Agent {
         let slot = try agentSlot(agentID)
         try authorizeAdmin(caller, tenant: agents[slot].tenant, action: "change capacity")
         guard maxChats >= 1 else { throw .invalid("maxChats", "maxChats must be at least 1") }
+        let open = agents[slot].agent.activeChats
+        guard maxChats >= open else { throw .invalid("maxChats", "maxChats cannot be lower than the agent's \(open) open chats") }
         updateAgent(slot) { $0.agent.maxChats = maxChats }
         events.record(.agentStatusChanged(agents[slot].agent))
         return agents[slot].agent

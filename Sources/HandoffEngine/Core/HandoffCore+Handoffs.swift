@@ -190,8 +190,9 @@ extension HandoffCore {
         return slot
     }
 
-    /// Stores a new record. `id == nil`: not findable by id (handle-only callers); the record
-    /// gets a deterministic id from its slot. `chat == nil`: not deduplicated by chat.
+    /// Stores a new record. `id == nil`: not findable by id (handle-only callers); when closed
+    /// handoffs are retained it gets a unique id from its slot (slots are then never reused),
+    /// otherwise ``HandoffID/anonymous``. `chat == nil`: not deduplicated by chat.
     mutating func insert(
         id: HandoffID?, tenant: Int, chat: ChatID?, state: HandoffState, now: Timestamp, history: [ChatTurn],
         lastUserMessage: String?, metadata: [String: String]
@@ -221,7 +222,11 @@ extension HandoffCore {
         }
         handoffs[slot].indexed = id != nil
         handoffs[slot].hasChat = chat != nil
-        if let id { handoffSlots[id] = slot }
+        if let id {
+            handoffSlots[id] = slot
+        } else if configuration.retainsClosedHandoffs {
+            handoffs[slot].handoff.id = HandoffID(namespace: 0xffff, number: UInt64(slot))
+        }
         if let chat { chats[ChatKey(tenant: tenant, chat: chat)] = slot }
         if configuration.retainsClosedHandoffs { tenants[tenant].created.append(slot) }
         tenants[tenant].metrics.recordRequest(at: now, windowMilliseconds: metricsWindowMilliseconds)

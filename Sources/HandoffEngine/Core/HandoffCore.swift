@@ -30,6 +30,8 @@ public struct HandoffCore: Sendable {
         public var inactivityTimeout: Duration
         /// Keep resolved, abandoned and after-hours handoffs and their messages for history and
         /// queries. Default `true`; the capacity simulator turns it off to run in constant memory.
+        /// Without retention an after-hours answer is forgotten at once, so a later email form for
+        /// that chat is recorded (and counted) as a request of its own.
         public var retainsClosedHandoffs: Bool
         /// `maxChats` of an agent created without one. Default 5.
         public var defaultMaxChats: Int
