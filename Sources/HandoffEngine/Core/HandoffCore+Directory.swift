@@ -89,6 +89,7 @@ extension HandoffCore {
         _ agentID: AgentID, to maxChats: Int, by caller: Caller, events: inout Sink
     ) throws(HandoffError) -> Agent {
         let slot = try agentSlot(agentID)
+        try checkSameTenant(caller, agent: slot)
         try authorizeAdmin(caller, tenant: agents[slot].tenant, action: "change capacity")
         guard maxChats >= 1 else { throw .invalid("maxChats", "maxChats must be at least 1") }
         let open = agents[slot].agent.activeChats
@@ -137,7 +138,9 @@ extension HandoffCore {
         if let expiry = key.expiresAt, expiry <= now { throw .invalidAPIKey }
         let tenant = try activeTenantSlot(key.tenantID)
         try Self.checkReferrer(referrer, allowed: tenants[tenant].tenant.allowedDomains)
-        apiKeys[keyID]?.lastUsed = now
+        // Recorded at most once a minute: widgets poll every second or two, and a store that
+        // persists this should not write on every poll.
+        if key.lastUsed.map({ now.milliseconds - $0.milliseconds >= 60_000 }) ?? true { apiKeys[keyID]?.lastUsed = now }
         return key.tenantID
     }
 
@@ -174,6 +177,12 @@ extension HandoffCore {
     func agentSlot(forUser user: User) -> Int? {
         guard let tenantID = user.tenantID, let tenant = tenantSlots[tenantID] else { return nil }
         return agentByEmail[EmailKey(tenant: tenant, email: user.email)]
+    }
+
+    /// Another tenant's agent does not exist for a tenant account (platform staff see all).
+    func checkSameTenant(_ caller: Caller, agent slot: Int) throws(HandoffError) {
+        guard case .user(let userID) = caller, let user = users[userID], let tenant = user.tenantID else { return }
+        if tenant != agents[slot].agent.tenantID { throw .agentNotFound }
     }
 
     /// The one permission rule for administrative actions in a tenant: the system, platform

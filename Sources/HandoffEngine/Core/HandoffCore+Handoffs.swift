@@ -14,6 +14,16 @@ public enum RequestOutcome: Hashable, Sendable {
         case .queued(let h), .alreadyOpen(let h), .afterHours(let h): h
         }
     }
+
+    /// The `message` of the wire response (CONTRACT.md §3), chosen here once for the server and
+    /// every driver that answers like it.
+    public var wireMessage: String {
+        switch self {
+        case .queued: WireTexts.handoffCreated
+        case .alreadyOpen(let h): h.state == .active ? WireTexts.alreadyConnected : WireTexts.handoffCreated
+        case .afterHours: WireTexts.noAgentsAvailable
+        }
+    }
 }
 
 /// What ending a chat from the widget did.
@@ -116,10 +126,7 @@ extension HandoffCore {
     ) throws(HandoffError) -> Handoff {
         let agent = try agentSlot(agentID)
         let tenant = agents[agent].tenant
-        if case .user(let userID) = caller, let user = users[userID], let userTenant = user.tenantID,
-           userTenant != tenants[tenant].tenant.id {
-            throw .agentNotFound  // another tenant's agent does not exist for this caller
-        }
+        try checkSameTenant(caller, agent: agent)
         try authorizeAdmin(caller, tenant: tenant, action: "assign handoffs")
         let slot = try handoffSlot(handoffID, tenant: tenant)
         try assign(slot: slot, agent: agent, now: now, events: &events)

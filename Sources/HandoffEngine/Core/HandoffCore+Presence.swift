@@ -10,6 +10,7 @@ extension HandoffCore {
         _ agentID: AgentID, to status: AgentStatus, by caller: Caller, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Agent {
         let slot = try agentSlot(agentID)
+        try checkSameTenant(caller, agent: slot)
         if case .user(let userID) = caller, agents[slot].linkedUser != userID {
             try authorizeAdmin(caller, tenant: agents[slot].tenant, action: "change another agent's status")
         }

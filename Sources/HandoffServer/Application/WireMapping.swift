@@ -1,0 +1,135 @@
+import Foundation
+import HandoffAPI
+import HandoffEngine
+
+/// Engine ⇄ wire: every conversion between engine values and the HandoffAPI DTOs, in one file.
+///
+/// Times become ISO-8601 UTC with milliseconds (``Timestamp/iso8601``); ids their lowercase
+/// UUID text; handoff states the contract's status strings (``HandoffState/wireStatus``:
+/// `pending`, `active`, `resolved` — an abandoned request reads `resolved` — and `after-hours`).
+enum WireMapping {
+    // MARK: Engine → wire
+
+    static func handoff(_ h: Handoff) -> HandoffBody {
+        HandoffBody(
+            id: h.id.description, tenantId: h.tenantID.description, chatId: h.chatID.rawValue, status: h.state.wireStatus,
+            requestedAt: h.requestedAt.iso8601, pickedUpAt: h.pickedUpAt?.iso8601, resolvedAt: h.resolvedAt?.iso8601,
+            assignedAgentId: h.assignedAgentID?.description, userEmail: h.userEmail, userMessage: h.userMessage,
+            conversationHistory: h.conversationHistory.map { ChatTurnBody(role: $0.role, content: $0.content) },
+            lastUserMessage: h.lastUserMessage, metadata: h.metadata)
+    }
+
+    static func message(_ m: Message) -> MessageBody {
+        MessageBody(
+            id: m.id.description, handoffId: m.handoffID.description, senderType: m.senderType.rawValue,
+            senderId: m.senderID?.description, content: m.content, timestamp: m.timestamp.iso8601)
+    }
+
+    static func agent(_ a: Agent) -> AgentBody {
+        AgentBody(
+            id: a.id.description, tenantId: a.tenantID.description, name: a.name, email: a.email, status: a.status.rawValue,
+            activeChats: a.activeChats, maxChats: a.maxChats, createdAt: a.createdAt.iso8601, lastSeen: a.lastSeen.iso8601)
+    }
+
+    static func user(_ u: User) -> UserBody {
+        UserBody(
+            id: u.id.description, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role.rawValue,
+            tenantId: u.tenantID?.description, isPlatformAdmin: u.isPlatformAdmin)
+    }
+
+    static func widgetInit(_ t: Tenant) -> WidgetInitResponse {
+        WidgetInitResponse(
+            tenantId: t.id.description, greeting: t.greeting, primaryColor: t.primaryColor, textColor: t.textColor,
+            borderRadius: t.borderRadius, position: t.position)
+    }
+
+    /// The request endpoint's answer: the status and the text the widget shows.
+    static func created(_ outcome: RequestOutcome) -> HandoffCreatedResponse {
+        let h = outcome.handoff
+        return HandoffCreatedResponse(handoffId: h.id.description, status: h.state.wireStatus, message: outcome.wireMessage)
+    }
+
+    /// The after-hours form's answer.
+    static func afterHoursReceived(_ h: Handoff) -> HandoffCreatedResponse {
+        HandoffCreatedResponse(handoffId: h.id.description, status: h.state.wireStatus, message: WireTexts.afterHoursReceived)
+    }
+
+    static func status(_ h: Handoff, agentName: String?) -> HandoffStatusResponse {
+        HandoffStatusResponse(status: h.state.wireStatus, agentName: agentName, pickedUpAt: h.pickedUpAt?.iso8601, resolvedAt: h.resolvedAt?.iso8601)
+    }
+
+    static func dashboard(_ m: TenantMetrics) -> DashboardMetricsBody {
+        DashboardMetricsBody(
+            requestsInWindow: m.requestsInWindow, totalRequests: m.totalRequests, pickedUp: m.pickedUp, resolved: m.resolved,
+            abandoned: m.abandoned, afterHours: m.afterHours, pending: m.pending, active: m.active,
+            averageWaitMilliseconds: m.averageWaitMilliseconds, waitP50Milliseconds: m.waits.value(atQuantile: 0.5),
+            waitP90Milliseconds: m.waits.value(atQuantile: 0.9), waitP99Milliseconds: m.waits.value(atQuantile: 0.99),
+            agents: m.agents.map {
+                AgentMetricsBody(
+                    agentId: $0.agentID.description, name: $0.name, totalChats: $0.totalChats, activeChats: $0.activeChats,
+                    averageChatMilliseconds: $0.averageChatMilliseconds)
+            })
+    }
+
+    /// `resolvedBy` of the `handoff_resolved` frame: the agent's id, or `user`.
+    static func resolver(_ h: Handoff) -> String {
+        switch h.resolvedBy {
+        case .agent(let id): id.description
+        case .user, nil: "user"
+        }
+    }
+
+    // MARK: Wire → engine
+
+    static func request(_ body: HandoffRequestBody) -> HandoffRequest {
+        HandoffRequest(
+            chatID: chat(body.chatId), conversationHistory: (body.conversationHistory ?? []).map { ChatTurn(role: $0.role, content: $0.content) },
+            lastUserMessage: body.lastUserMessage)
+    }
+
+    /// The widget's chat id (the engine checks it is non-empty and at most 256 bytes).
+    static func chat(_ text: String) -> ChatID { ChatID(text) }
+
+    /// A new agent of `tenant` with a fresh id; `status` already parsed (default `offline`).
+    static func newAgent(_ body: CreateAgentRequest, tenant: TenantID, status: AgentStatus?) -> NewAgent {
+        NewAgent(
+            id: AgentID(uuid: UUID()), tenantID: tenant, name: body.name, email: body.email, status: status ?? .offline,
+            maxChats: body.maxChats)
+    }
+
+    // MARK: WebSocket frames
+
+    /// The agent-socket frame of an event, or `nil` when agents are not told about it
+    /// (an after-hours record goes to history, not to the queue).
+    static func agentFrame(_ event: HandoffEvent) -> (any Encodable & Sendable)? {
+        typealias F = WebSocketFrame
+        switch event {
+        case .handoffRequested(let h):
+            return F.Envelope(type: F.FrameType.newHandoff, payload: F.NewHandoff(handoff: handoff(h)))
+        case .handoffPickedUp(let h, let agent):
+            return F.Envelope(
+                type: F.FrameType.handoffPickedUp,
+                payload: F.PickedUp(handoffId: h.id.description, agentId: agent.id.description, agentName: agent.name))
+        case .messagePosted(let m, _):
+            return F.Envelope(type: messageFrameType(m), payload: F.MessagePosted(handoffId: m.handoffID.description, message: message(m)))
+        case .handoffResolved(let h), .handoffWithdrawn(let h):
+            // A withdrawn request leaves the queue the same way a resolved chat leaves the list.
+            return F.Envelope(type: F.FrameType.handoffResolved, payload: F.Resolved(handoffId: h.id.description, resolvedBy: resolver(h)))
+        case .agentStatusChanged(let a):
+            return F.Envelope(type: F.FrameType.agentStatus, payload: F.AgentStatusChanged(agentId: a.id.description, status: a.status.rawValue))
+        case .afterHoursRecorded:
+            return nil
+        }
+    }
+
+    /// `agent_message` for an agent's message, `handoff_message` for the user's and the system's.
+    static func messageFrameType(_ m: Message) -> String {
+        m.senderType == .agent ? WebSocketFrame.FrameType.agentMessage : WebSocketFrame.FrameType.handoffMessage
+    }
+
+    static func statusFrame(_ h: Handoff, agentName: String?) -> WebSocketFrame.Envelope<WebSocketFrame.HandoffStatusChanged> {
+        WebSocketFrame.Envelope(
+            type: WebSocketFrame.FrameType.handoffStatus,
+            payload: WebSocketFrame.HandoffStatusChanged(handoffId: h.id.description, status: status(h, agentName: agentName)))
+    }
+}

@@ -1,0 +1,52 @@
+import HandoffAPI
+import HandoffEngine
+import Hummingbird
+
+/// Agent sessions (CONTRACT.md §4), under `/api/auth`.
+///
+/// - POST `/login` `{email, password}` → `{token, user}`; a wrong email or password is 401
+///   "Invalid credentials". Logging in brings the account's agent record online (engine rule).
+/// - POST `/heartbeat` (Bearer) → `{ok: true}`; refreshes the agent's `lastSeen` and never
+///   changes a status a person set. An account without an agent record (a `client_admin`
+///   watching the dashboard) gets `{ok: true}` too: there is nothing to refresh.
+/// - POST `/logout` (Bearer) → `{message: "Logged out successfully"}`; the agent goes offline
+///   and keeps its open chats. Tokens are stateless: the token stays valid until it expires.
+struct AuthController {
+    let dependencies: ServerDependencies
+    let authentication: AgentAuthMiddleware
+    private var store: any HandoffStore { dependencies.store }
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post("login", use: login)
+        routes.add(middleware: authentication)
+        routes.post("heartbeat", use: heartbeat)
+        routes.post("logout", use: logout)
+        return routes
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(LoginRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let user = try await store.login(email: body.email, password: body.password)
+        if let tenant = user.tenantID { dependencies.metrics.noteTenant(tenant) }
+        let token = try await dependencies.tokens.issue(for: user)
+        return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        do {
+            let agent = try await store.agentID(forUser: identity.userID)
+            _ = try await store.heartbeat(agent)
+        } catch where error.code == .agentNotFound {
+            // No agent record: nothing to keep alive.
+        }
+        return try JSONResponse.make(HeartbeatResponse(ok: true))
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        try await store.logout(identity.userID)
+        return try JSONResponse.make(LogoutResponse())
+    }
+}

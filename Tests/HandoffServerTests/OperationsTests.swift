@@ -1,0 +1,169 @@
+import Foundation
+import HTTPTypes
+import HandoffAPI
+import HandoffEngine
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import HandoffServer
+
+/// Rate limits (on the manual clock), `/health`, `/metrics`, configuration checks, unknown routes.
+@Suite struct OperationsTests {
+    // MARK: Rate limits
+
+    @Test func perAddressLimitAnswers429WithRetryAfterUntilTheBucketRefills() async throws {
+        let world = try await World()
+        let app = try await world.app { $0.rateLimits = .init(perAddress: .init(requestsPerSecond: 0.5, burst: 3), perAPIKey: nil) }
+        try await app.test(.router) { client in
+            for _ in 0..<3 { #expect(try await client.send(.get, APIPath.health).status == .ok) }
+            let limited = try await client.send(.get, APIPath.health)
+            expectError(limited, .tooManyRequests, "Too many requests")
+            #expect(limited.headers[.retryAfter] == "2")
+            world.clock.advance(by: .seconds(1))
+            #expect(try await client.send(.get, APIPath.health).headers[.retryAfter] == "1")
+            world.clock.advance(by: .seconds(1))
+            #expect(try await client.send(.get, APIPath.health).status == .ok)
+            let widget = try await client.send(.post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.acmeKey))
+            #expect(widget.status == .tooManyRequests)
+            #expect(widget.headers[.accessControlAllowOrigin] == "*")
+            let metrics = try await client.send(.get, APIPath.prometheus)
+            #expect(metrics.status == .tooManyRequests)
+            world.clock.advance(by: .seconds(10))
+            let text = try await client.send(.get, APIPath.prometheus).text
+            #expect(text.contains("rate_limited_total{scope=\"address\"} 4"))
+            #expect(text.contains("http_requests_total{route=\"/health\",method=\"GET\",status=\"429\"} 2"))
+        }
+    }
+
+    @Test func addressesHaveSeparateBucketsBehindATrustedProxy() async throws {
+        let world = try await World()
+        let app = try await world.app {
+            $0.rateLimits = .init(perAddress: .init(requestsPerSecond: 1, burst: 1), perAPIKey: nil, trustForwardedFor: true)
+        }
+        try await app.test(.router) { client async throws in
+            let first: HTTPFields = [.xForwardedFor: "203.0.113.7, 10.0.0.1"]
+            let second: HTTPFields = [.xForwardedFor: "198.51.100.2"]
+            #expect(try await client.send(.get, APIPath.health, headers: first).status == .ok)
+            #expect(try await client.send(.get, APIPath.health, headers: first).status == .tooManyRequests)
+            #expect(try await client.send(.get, APIPath.health, headers: second).status == .ok)
+        }
+    }
+
+    @Test func perKeyLimitIsPerAPIKey() async throws {
+        let world = try await World()
+        let app = try await world.app { $0.rateLimits = .init(perAddress: nil, perAPIKey: .init(requestsPerSecond: 1, burst: 2)) }
+        try await app.test(.router) { client in
+            let acme = WidgetInitRequest(apiKey: Fixture.acmeKey)
+            #expect(try await client.send(.post, APIPath.widgetInit, json: acme).status == .ok)
+            #expect(try await client.send(.get, APIPath.widgetMessages(UUID().uuidString) + widgetQuery()).status == .notFound)
+            let limited = try await client.send(.post, APIPath.widgetInit, json: acme)
+            expectError(limited, .tooManyRequests, "Too many requests")
+            #expect(limited.headers[.retryAfter] == "1")
+            #expect(limited.headers[.accessControlAllowOrigin] == "*")
+            #expect(try await client.send(.post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.globexKey)).status == .ok)
+            // Unknown keys are refused before they can take (or fill) a bucket.
+            for _ in 0..<5 {
+                expectError(try await client.send(.post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.unknownKey)), .unauthorized, "Invalid API key")
+            }
+            world.clock.advance(by: .seconds(1))
+            #expect(try await client.send(.post, APIPath.widgetInit, json: acme).status == .ok)
+        }
+    }
+
+    @Test func tokenBucketRefillsContinuouslyAndStaysBounded() {
+        let clock = ManualWallClock(start: Fixture.start)
+        let limiter = RateLimiter(limit: .init(requestsPerSecond: 4, burst: 2), clock: clock, maxKeys: 3)
+        #expect(limiter.check("a") == .allowed)
+        #expect(limiter.check("a") == .allowed)
+        #expect(limiter.check("a") == .limited(retryAfterSeconds: 1))
+        clock.advance(by: .milliseconds(250))
+        #expect(limiter.check("a") == .allowed)
+        #expect(limiter.check("a") == .limited(retryAfterSeconds: 1))
+        for key in ["b", "c", "d", "e"] { _ = limiter.check(key) }
+        #expect(limiter.trackedKeys <= 3)
+    }
+
+    // MARK: Health and metrics
+
+    @Test func healthIsOK() async throws {
+        let world = try await World()
+        try await world.app().test(.router) { client in
+            let response = try await client.send(.get, APIPath.health)
+            #expect(response.status == .ok)
+            #expect(try response.decode(HealthResponse.self).status == "ok")
+            #expect(response.headers[.requestID] != nil)
+        }
+    }
+
+    @Test func metricsUseRoutePatternsAndCountEverything() async throws {
+        let world = try await World()
+        try world.online(world.ann)
+        let id = try world.pendingHandoff()
+        let active = try world.activeHandoff()
+        _ = active
+        try await world.app().test(.router) { client in
+            let token = try await client.login(Fixture.bobEmail)
+            _ = try await client.send(.get, APIPath.handoff(id.description), token: token)
+            _ = try await client.send(.post, APIPath.pickUp(UUID().uuidString), token: token)
+            _ = try await client.send(.get, "/no/such/route")
+            let response = try await client.send(.get, APIPath.prometheus)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            for name in [
+                "# TYPE http_requests_total counter", "# TYPE http_request_duration_seconds histogram", "handoff_queue_length 1",
+                "handoff_active_chats 1", "websocket_connections 0", "rate_limited_total{scope=\"apiKey\"} 0",
+            ] {
+                #expect(text.contains(name), "missing \(name)")
+            }
+            #expect(text.contains("http_requests_total{route=\"/api/widget-handoffs/:id\",method=\"GET\",status=\"200\"} 1"))
+            #expect(text.contains("http_requests_total{route=\"/api/widget-handoffs/:id/pickup\",method=\"POST\",status=\"404\"} 1"))
+            #expect(text.contains("http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"))
+            #expect(text.contains("http_request_duration_seconds_bucket{route=\"/api/auth/login\",method=\"POST\",le=\"+Inf\"} 1"))
+            #expect(text.contains("http_request_duration_seconds_count{route=\"/api/auth/login\",method=\"POST\"} 1"))
+            #expect(!text.contains(id.description), "raw paths must never become labels")
+        }
+    }
+
+    @Test func unknownRoutesAre404JSON() async throws {
+        let world = try await World()
+        try await world.app().test(.router) { client in
+            expectError(try await client.send(.get, "/api/nothing"), .notFound, "Not found")
+            expectError(try await client.send(.delete, APIPath.handoffs), .notFound, "Not found")
+        }
+    }
+
+    // MARK: Configuration
+
+    @Test func shortSecretsAreRefusedWithAClearError() async throws {
+        let world = try await World()
+        let store = world.store
+        await #expect(throws: ServerConfigurationError.self) {
+            _ = try await buildApplication(configuration: ServerConfiguration(jwtSecret: "short"), store: store, logger: Logger(label: "t"))
+        }
+        var configuration = ServerConfiguration(jwtSecret: String(repeating: "k", count: 31), port: 70_000)
+        configuration.maxBodyBytes = 0
+        do {
+            try configuration.validate()
+            Issue.record("validate() accepted a 31-byte secret")
+        } catch {
+            #expect(error.problems.count == 3)
+            #expect(error.description.contains("jwtSecret must be at least 32 bytes (got 31)"))
+        }
+        #expect(throws: Never.self) { try ServerConfiguration(jwtSecret: Fixture.secret).validate() }
+    }
+
+    @Test func defaultsAreTheDocumentedOnes() {
+        let configuration = ServerConfiguration(jwtSecret: Fixture.secret)
+        #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
+        #expect(configuration.tokenLifetime == .seconds(43_200))
+        #expect(configuration.maxBodyBytes == 65_536)
+        #expect(configuration.sweepInterval == .seconds(10))
+        #expect(configuration.rateLimits.perAddress == .init(requestsPerSecond: 50, burst: 100))
+        #expect(configuration.rateLimits.perAPIKey == .init(requestsPerSecond: 500, burst: 1000))
+        #expect(configuration.webSocket.isEnabled && configuration.webSocket.authTimeout == .seconds(5))
+        #expect(configuration.webSocket.outboundBufferSize == 256)
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import HTTPTypes
+import HandoffAPI
+import HandoffEngine
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import NIOWebSocket
+import Testing
+
+@testable import HandoffServer
+
+/// CONTRACT.md §5 on a real listening server (port 0): authentication, tenant isolation,
+/// every event type, and the widget socket extension. Ordering is asserted with fences (a
+/// later event that must arrive first), never with sleeps.
+@Suite struct WebSocketTests {
+    private typealias F = HandoffAPI.WebSocketFrame
+
+    // MARK: Authentication
+
+    @Test func silentClientIsClosedWith1008AfterTheAuthTimeout() async throws {
+        let world = try await World()
+        try await world.app { $0.webSocket.authTimeout = .milliseconds(200) }.test(.live) { client in
+            let started = ContinuousClock.now
+            let close = try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                #expect(await socket.next() == nil)
+            }
+            #expect(close?.closeCode == .policyViolation)
+            #expect(ContinuousClock.now - started < .seconds(1))
+        }
+    }
+
+    @Test(arguments: [
+        #"{"type":"auth","token":"not-a-token"}"#, #"{"type":"hello","token":"x"}"#, "auth please", #"{"type":"auth"}"#,
+    ])
+    func badFirstFrameIsClosedWith1008(_ frame: String) async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let close = try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                socket.send(frame)
+                #expect(await socket.next() == nil)
+            }
+            #expect(close?.closeCode == .policyViolation)
+        }
+    }
+
+    @Test func forgedTokenIsClosedWith1008() async throws {
+        let world = try await World()
+        let forged = try await world.token(for: world.annUser, secret: "an-attackers-secret-that-is-long-enough-000")
+        try await world.app().test(.live) { client in
+            let close = try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: forged))
+                #expect(await socket.next() == nil)
+            }
+            #expect(close?.closeCode == .policyViolation)
+        }
+    }
+
+    @Test func validTokenGetsAuthSuccess() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let token = try await client.login(Fixture.annEmail)
+            let close = try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: token))
+                let success = try await socket.next(F.FrameType.authSuccess, as: F.AuthSuccess.self)
+                #expect(success.tenantId == Fixture.acme.description)
+            }
+            #expect(close?.closeCode == .normalClosure)
+        }
+    }
+
+    // MARK: Events
+
+    @Test func eventsReachEveryTypeForTheOwnTenantOnly() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let port = try #require(client.port)
+            let ann = try await client.login(Fixture.annEmail)
+            let bob = try await client.login(Fixture.bobEmail)
+            let gil = try await client.login(Fixture.gilEmail)
+            try await withSocket(port: port, path: APIPath.agentSocket) { acme in
+                try acme.send(F.Auth(token: bob))
+                _ = try await acme.next(F.FrameType.authSuccess, as: F.AuthSuccess.self)
+                try await withSocket(port: port, path: APIPath.agentSocket) { globex in
+                    try globex.send(F.Auth(token: gil))
+                    #expect(try await globex.next(F.FrameType.authSuccess, as: F.AuthSuccess.self).tenantId == Fixture.globex.description)
+                    // Flush what the logins caused before the sockets existed.
+                    try world.fence(world.bob)
+                    try await acme.skip(untilStatusOf: world.bob.description)
+                    try world.fence(world.gil)
+                    try await globex.skip(untilStatusOf: world.gil.description)
+
+                    // An Acme request, then a Globex one: Globex's socket must see its own first.
+                    let acmeHandoff = try world.pendingHandoff("acme-1")
+                    let globexHandoff = try world.pendingHandoff("globex-1", tenant: Fixture.globex)
+                    #expect(try await globex.next(F.FrameType.newHandoff, as: F.NewHandoff.self).handoff.id == globexHandoff.description)
+                    let created = try await acme.next(F.FrameType.newHandoff, as: F.NewHandoff.self)
+                    #expect(created.handoff.id == acmeHandoff.description && created.handoff.status == "pending")
+
+                    let id = acmeHandoff.description
+                    #expect(try await client.send(.post, APIPath.pickUp(id), token: ann).status == .ok)
+                    let picked = try await acme.next(F.FrameType.handoffPickedUp, as: F.PickedUp.self)
+                    #expect(picked == F.PickedUp(handoffId: id, agentId: world.ann.description, agentName: "Ann"))
+
+                    _ = try await client.send(.post, APIPath.sendMessage(id), json: SendMessageRequest(message: "Hello from Ann"), token: ann)
+                    let agentMessage = try await acme.next(F.FrameType.agentMessage, as: F.MessagePosted.self)
+                    #expect(agentMessage.handoffId == id && agentMessage.message.content == "Hello from Ann")
+                    #expect(agentMessage.message.senderType == "agent")
+
+                    _ = try await client.send(.post, APIPath.widgetMessage(id), json: WidgetMessageRequest(apiKey: Fixture.acmeKey, message: "Hi Ann"))
+                    let userMessage = try await acme.next(F.FrameType.handoffMessage, as: F.MessagePosted.self)
+                    #expect(userMessage.message.content == "Hi Ann" && userMessage.message.senderType == "user")
+
+                    #expect(try await client.send(.post, APIPath.resolve(id), token: ann).status == .ok)
+                    #expect(try await acme.next(F.FrameType.handoffResolved, as: F.Resolved.self) == F.Resolved(handoffId: id, resolvedBy: world.ann.description))
+
+                    _ = try await client.send(.patch, APIPath.agentStatus(world.ann.description), json: StatusRequest(status: "busy"), token: ann)
+                    #expect(try await acme.next(F.FrameType.agentStatus, as: F.AgentStatusChanged.self) == F.AgentStatusChanged(agentId: world.ann.description, status: "busy"))
+
+                    // Fences: each socket's next frame is its own tenant's next event, so none
+                    // of the other tenant's events above reached it.
+                    _ = try world.store.setAgentStatus(world.gil, to: .busy, by: .system)
+                    #expect(try await globex.next(F.FrameType.agentStatus, as: F.AgentStatusChanged.self).agentId == world.gil.description)
+                    _ = try world.store.setAgentStatus(world.bob, to: .busy, by: .system)
+                    #expect(try await acme.next(F.FrameType.agentStatus, as: F.AgentStatusChanged.self).agentId == world.bob.description)
+                }
+            }
+        }
+    }
+
+    @Test func withdrawnRequestLeavesTheQueueAsResolvedByTheUser() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let token = try await client.login(Fixture.annEmail)
+            try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: token))
+                _ = try await socket.next(F.FrameType.authSuccess, as: F.AuthSuccess.self)
+                try world.fence(world.ann)
+                try await socket.skip(untilStatusOf: world.ann.description)
+                let id = try world.pendingHandoff("gone")
+                _ = try await socket.next(F.FrameType.newHandoff, as: F.NewHandoff.self)
+                _ = try await client.send(.post, APIPath.widgetEndChat, json: EndChatRequest(apiKey: Fixture.acmeKey, chatId: "gone"))
+                #expect(try await socket.next(F.FrameType.handoffResolved, as: F.Resolved.self) == F.Resolved(handoffId: id.description, resolvedBy: "user"))
+            }
+        }
+    }
+
+    // MARK: Widget socket (extension)
+
+    @Test func widgetSocketFollowsItsHandoff() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let token = try await client.login(Fixture.annEmail)
+            let id = try world.activeHandoff("w")
+            let other = try world.activeHandoff("other")
+            let path = APIPath.widgetSocket + "?apiKey=\(Fixture.acmeKey)&handoffId=\(id)"
+            try await withSocket(port: try #require(client.port), path: path) { socket in
+                let snapshot = try await socket.next(F.FrameType.handoffStatus, as: F.HandoffStatusChanged.self)
+                #expect(snapshot.handoffId == id.description)
+                #expect(snapshot.status.status == "active" && snapshot.status.agentName == "Ann")
+
+                _ = try await client.send(.post, APIPath.sendMessage(other.description), json: SendMessageRequest(message: "not yours"), token: token)
+                _ = try await client.send(.post, APIPath.sendMessage(id.description), json: SendMessageRequest(message: "How can I help?"), token: token)
+                let agentMessage = try await socket.next(F.FrameType.agentMessage, as: F.MessagePosted.self)
+                #expect(agentMessage.message.content == "How can I help?" && agentMessage.handoffId == id.description)
+
+                _ = try world.store.postUserMessage("My order", handoff: id, tenant: Fixture.acme)
+                #expect(try await socket.next(F.FrameType.handoffMessage, as: F.MessagePosted.self).message.content == "My order")
+
+                _ = try await client.send(.post, APIPath.resolve(id.description), token: token)
+                let resolved = try await socket.next(F.FrameType.handoffStatus, as: F.HandoffStatusChanged.self)
+                #expect(resolved.status.status == "resolved" && resolved.status.agentName == "Ann" && resolved.status.resolvedAt != nil)
+            }
+        }
+    }
+
+    @Test func widgetSocketRefusesBadKeysAndForeignHandoffs() async throws {
+        let world = try await World()
+        let id = try world.activeHandoff()
+        try await world.app().test(.live) { client in
+            let port = try #require(client.port)
+            for query in ["apiKey=\(Fixture.unknownKey)&handoffId=\(id)", "apiKey=\(Fixture.globexKey)&handoffId=\(id)", "handoffId=\(id)"] {
+                await #expect(throws: WebSocketClientError.webSocketUpgradeFailed) {
+                    try await withSocket(port: port, path: APIPath.widgetSocket + "?" + query) { _ in }
+                }
+            }
+        }
+    }
+
+    @Test func plainRequestsToSocketPathsAreExplained() async throws {
+        let world = try await World()
+        let id = try world.activeHandoff()
+        try await world.app().test(.router) { client in
+            expectError(try await client.send(.get, APIPath.agentSocket), .badRequest, "WebSocket upgrade required")
+            let badKey = try await client.send(.get, APIPath.widgetSocket + "?apiKey=nope&handoffId=\(id)")
+            expectError(badKey, .unauthorized, "Invalid API key")
+            #expect(badKey.headers[.accessControlAllowOrigin] == "*")
+            expectError(
+                try await client.send(.get, APIPath.widgetSocket + "?apiKey=\(Fixture.acmeKey)&handoffId=\(id)"), .badRequest,
+                "WebSocket upgrade required")
+        }
+        try await world.app { $0.webSocket.isEnabled = false }.test(.router) { client in
+            expectError(try await client.send(.get, APIPath.agentSocket), .notFound, "Not found")
+            // Polling is unaffected.
+            #expect(try await client.send(.get, APIPath.widgetStatus(id.description) + widgetQuery()).status == .ok)
+        }
+    }
+
+    @Test func metricsCountOpenSockets() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let token = try await client.login(Fixture.annEmail)
+            try await withSocket(port: try #require(client.port), path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: token))
+                _ = try await socket.next(F.FrameType.authSuccess, as: F.AuthSuccess.self)
+                #expect(try await client.send(.get, APIPath.prometheus).text.contains("websocket_connections 1"))
+            }
+        }
+    }
+}
