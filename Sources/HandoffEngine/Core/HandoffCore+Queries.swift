@@ -109,8 +109,26 @@ extension HandoffCore {
         return Array(all[low...])
     }
 
+    /// Pending and active handoffs over every tenant (operators' gauges). O(tenants).
+    public var queueTotals: QueueTotals {
+        tenants.reduce(into: QueueTotals()) { totals, record in
+            totals.pending += record.pending.count
+            totals.active += record.active.count
+        }
+    }
+
     /// How many handoffs are held in memory (open ones, plus closed ones when retaining).
     public var storedHandoffCount: Int { handoffSlots.count }
+}
+
+/// Platform-wide queue gauges.
+public struct QueueTotals: Hashable, Sendable {
+    public var pending = 0
+    public var active = 0
+    public init(pending: Int = 0, active: Int = 0) {
+        self.pending = pending
+        self.active = active
+    }
 }
 
 extension Handoff {

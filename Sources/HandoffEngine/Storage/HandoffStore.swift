@@ -50,6 +50,8 @@ public protocol HandoffStore: Sendable {
     func history(tenant: TenantID, limit: Int, before: Timestamp?) async throws(HandoffError) -> [Handoff]
     func messages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) async throws(HandoffError) -> [Message]
     func metrics(tenant: TenantID) async throws(HandoffError) -> TenantMetrics
+    /// Pending and active handoffs over every tenant.
+    func queueTotals() async -> QueueTotals
     /// ``HandoffCore/invariantViolations()`` of the stored state: empty when sound.
     func invariantViolations() async -> [String]
 

@@ -261,5 +261,7 @@ public final class MemoryHandoffStore: HandoffStore {
         return try read { core throws(HandoffError) in try core.metrics(tenant: tenant, now: now) }
     }
 
+    public func queueTotals() -> QueueTotals { withCore { $0.queueTotals } }
+
     public func invariantViolations() -> [String] { withCore { $0.invariantViolations() } }
 }

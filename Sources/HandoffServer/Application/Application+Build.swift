@@ -108,7 +108,7 @@ struct ServerAssembly {
                 perAddress: dependencies.addressLimiter, trustForwardedFor: configuration.rateLimits.trustForwardedFor,
                 maxBodyBytes: configuration.maxBodyBytes, metrics: dependencies.metrics))
 
-        let authentication = AgentAuthMiddleware(tokens: dependencies.tokens, store: dependencies.store, metrics: dependencies.metrics)
+        let authentication = AgentAuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)
         router.addRoutes(OperationsController(dependencies: dependencies, hub: hub).endpoints)
         router.addRoutes(WidgetController(dependencies: dependencies).endpoints, atPath: "/api/widget")
         router.addRoutes(AuthController(dependencies: dependencies, authentication: authentication).endpoints, atPath: "/api/auth")

@@ -25,7 +25,6 @@ struct ServerDependencies: Sendable {
             metrics.recordRateLimited(scope: "apiKey")
             throw APIError.tooManyRequests(retryAfterSeconds: seconds)
         }
-        metrics.noteTenant(tenant)
         return tenant
     }
 }

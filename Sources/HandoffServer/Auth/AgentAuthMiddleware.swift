@@ -11,7 +11,6 @@ struct AgentAuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenAuthority
     let store: any HandoffStore
-    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = Self.bearerToken(request.headers[.authorization]) else { throw APIError.notAuthenticated }
@@ -19,7 +18,6 @@ struct AgentAuthMiddleware: RouterMiddleware {
         if let tenantID = identity.tenantID {
             guard let tenant = await store.tenant(tenantID) else { throw APIError.invalidToken }
             if tenant.status == .suspended { throw HandoffError.tenantSuspended }
-            metrics.noteTenant(tenantID)
         }
         var context = context
         context.identity = identity

@@ -28,7 +28,6 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LoginRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
         let user = try await store.login(email: body.email, password: body.password)
-        if let tenant = user.tenantID { dependencies.metrics.noteTenant(tenant) }
         let token = try await dependencies.tokens.issue(for: user)
         return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))
     }

@@ -9,8 +9,7 @@ import ServiceLifecycle
 /// - GET `/health` → 200 `{"status":"ok"}` while the server answers.
 /// - GET `/metrics` → Prometheus text format: `http_requests_total{route,method,status}`,
 ///   `http_request_duration_seconds{route,method}` (histogram, fixed buckets from 1 ms to
-///   10 s), `handoff_queue_length` and `handoff_active_chats` (summed over the tenants the
-///   server has seen since it started: in an event, a login or an authenticated request),
+///   10 s), `handoff_queue_length` and `handoff_active_chats` (over every tenant),
 ///   `websocket_connections`, `websocket_dropped_frames_total`, `rate_limited_total{scope}`.
 struct OperationsController {
     let dependencies: ServerDependencies
@@ -29,15 +28,9 @@ struct OperationsController {
     }
 
     @Sendable func metrics(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var pending = 0
-        var active = 0
-        for tenant in dependencies.metrics.knownTenants {
-            guard let numbers = try? await dependencies.store.metrics(tenant: tenant) else { continue }
-            pending += numbers.pending
-            active += numbers.active
-        }
+        let totals = await dependencies.store.queueTotals()
         let text = dependencies.metrics.render(
-            gauges: .init(queueLength: pending, activeChats: active, webSocketConnections: hub?.connectionCount ?? 0))
+            gauges: .init(queueLength: totals.pending, activeChats: totals.active, webSocketConnections: hub?.connectionCount ?? 0))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

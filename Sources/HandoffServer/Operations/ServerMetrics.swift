@@ -34,7 +34,6 @@ final class ServerMetrics: Sendable {
         var rateLimited: [String: Int] = ["address": 0, "apiKey": 0]
         var droppedFrames = 0
         /// Tenants seen in events or authenticated requests: the queue gauges sum over them.
-        var tenants: Set<TenantID> = []
     }
 
     private let state = Mutex(State())
@@ -61,13 +60,6 @@ final class ServerMetrics: Sendable {
     func recordDroppedFrame() {
         state.withLock { $0.droppedFrames += 1 }
     }
-
-    /// Remembers a tenant for the queue gauges.
-    func noteTenant(_ tenant: TenantID) {
-        state.withLock { _ = $0.tenants.insert(tenant) }
-    }
-
-    var knownTenants: [TenantID] { state.withLock { Array($0.tenants) } }
 
     func requestCount(route: String, method: String, status: Int) -> Int {
         state.withLock { $0.requests[RequestKey(route: route, method: method, status: status)] ?? 0 }

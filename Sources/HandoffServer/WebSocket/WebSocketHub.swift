@@ -161,7 +161,6 @@ final class WebSocketHub: Service, Sendable {
 
     /// Offers one event to the sockets that may see it. Synchronous and non-blocking.
     func publish(_ event: HandoffEvent) {
-        metrics.noteTenant(event.tenantID)
         let agentText = WireMapping.agentFrame(event).flatMap { encode($0) }
         let widgetTarget = Self.widgetTarget(of: event)
         var dropped = 0
