@@ -17,7 +17,7 @@ struct HandoffSim: AsyncParsableCommand {
             (a scenario file or a flag) is invalid and nothing was run.
             """,
         version: version,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, SimulateCommand.self, PlanCommand.self]
     )
 
     /// Parses and runs, mapping every input problem — ArgumentParser's own included — to exit 2.

@@ -16,6 +16,21 @@ struct RunCommand: AsyncParsableCommand {
             In-process (the default target), each scenario runs against a fresh engine on a \
             virtual clock: waits cost no real time, and the same seed gives the same report.
 
+            Against a live server (--target http://HOST:PORT, e.g. `handoff-sim serve \
+            --fixtures scenarios/`), scenarios run one after another in real time (a `wait: \
+            30s` takes 30 s) over HTTP and WebSocket. The server must hold the scenarios' \
+            fixtures; before each scenario the harness closes the open chats of its tenants \
+            and puts their agents back to their fixture status, and dashboard metrics are \
+            checked as the change since the scenario began — so do not share the server \
+            with other traffic. Each agent uses its own connection, so race steps really \
+            race. After every step the harness checks from outside that each agent's \
+            activeChats matches its active chats and stays within maxChats.
+
+            --client chooses how the virtual clients learn about changes: `reference` polls \
+            as the reference widget and dashboard do (CONTRACT.md §4); `websocket` listens on \
+            the widget and agent sockets instead (live targets only: the in-process engine \
+            has no sockets).
+
             Reports: run.json (the source of truth) plus the other --format files, written \
             into --report-dir, replacing that directory's previous run.* files.
             """
@@ -24,8 +39,17 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "Scenario files or directories (default: scenarios/).")
     var paths: [String] = []
 
-    @Option(help: "Where to run: 'inprocess' (the embedded engine, virtual time).")
+    @Option(help: "Where to run: 'inprocess' (the embedded engine, virtual time) or a live server's URL, http://HOST:PORT (real time).")
     var target: String = "inprocess"
+
+    @Option(help: "Client model: 'reference' (poll like the reference clients) or 'websocket' (listen on the server's sockets; live targets only).")
+    var client: String = "reference"
+
+    @Option(
+        help: ArgumentHelp(
+            "Fixtures file the live server was started with: its tenants, keys and accounts replace the scenarios' same-named ones.",
+            valueName: "file"))
+    var fixtures: String?
 
     @Option(help: "Seed for ids and every random choice; echoed into the report.")
     var seed: UInt64 = 1
@@ -39,9 +63,17 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print every scenario's measured latencies.")
     var verbose = false
 
+    var isLive: Bool { target != "inprocess" }
+
     func validate() throws {
-        guard target == "inprocess" else {
-            throw ValidationError("--target '\(target)': only 'inprocess' is available in this version")
+        if isLive {
+            do { _ = try LiveTarget.validate(target) } catch { throw ValidationError("--target: \(error) (or 'inprocess')") }
+        }
+        guard let model = ClientModel.named(client) else {
+            throw ValidationError("--client '\(client)': expected one of \(ClientModel.all.map(\.name).joined(separator: ", "))")
+        }
+        if model.transport == .websocket, !isLive {
+            throw ValidationError("--client websocket needs a live --target URL: the in-process engine has no sockets")
         }
         do { _ = try ReportFormat.parseList(format) } catch { throw ValidationError("--format: \(error)") }
     }
@@ -67,17 +99,52 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: no scenario files found in \(paths.isEmpty ? ["scenarios"] : paths)\n".utf8))
             throw ExitCode(2)
         }
+        if let fixtures {
+            let serverFixtures: Fixtures
+            do {
+                serverFixtures = try FixturesLoader.load(file: fixtures)
+            } catch {
+                FileHandle.standardError.write(Data("error: invalid input, nothing was run:\n\(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            scenarios = scenarios.map { s in
+                var s = s
+                s.fixtures = s.fixtures.overriding(with: serverFixtures)
+                return s
+            }
+        }
 
-        let runner = ScenarioRunner()
-        var results: [ScenarioResult] = []
-        for scenario in scenarios {
-            let driver = InProcessDriver(seed: Self.scenarioSeed(seed, file: scenario.file))
-            let result = await runner.run(scenario, driver: driver)
-            results.append(result)
+        let runner = ScenarioRunner(clientModel: ClientModel.named(client) ?? .reference)
+        let verbose = self.verbose
+        func record(_ result: ScenarioResult) -> ScenarioResult {
             print(Self.line(for: result))
             if verbose { for (name, m) in result.metrics.sorted(by: { $0.key < $1.key }) { print(Self.metricLine(name, m)) } }
+            return result
+        }
+        var results: [ScenarioResult] = []
+        if isLive {
+            let scenarios = scenarios
+            do {
+                results = try await LiveTarget.withTarget(target) { live in
+                    try await live.probe()
+                    var results: [ScenarioResult] = []
+                    for scenario in scenarios { results.append(record(await runner.run(scenario, driver: LiveDriver(target: live)))) }
+                    return results
+                }
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            for scenario in scenarios {
+                results.append(record(await runner.run(scenario, driver: InProcessDriver(seed: Self.scenarioSeed(seed, file: scenario.file)))))
+            }
         }
         for s in skipped { print("skip  \(s.file) (kind: \(s.kind))") }
+        if verbose, results.count > 1 {
+            print("all scenarios:")
+            for (name, m) in Self.merged(results).sorted(by: { $0.key < $1.key }) { print(Self.metricLine(name, m)) }
+        }
 
         let report = RunReport(
             toolVersion: HandoffSim.version, commandLine: CommandLine.arguments, seed: seed, startedAt: started.iso8601,
@@ -109,6 +176,15 @@ struct RunCommand: AsyncParsableCommand {
         for failure in result.failures { text += "\n      \(failure.step): \(failure.reason)" }
         for finding in result.findings { text += "\n      finding: \(finding)" }
         return text
+    }
+
+    /// Every scenario's measurements of each quantity, as one distribution.
+    static func merged(_ results: [ScenarioResult]) -> [String: LatencySummary] {
+        var recorders: [String: LatencyRecorder] = [:]
+        for result in results {
+            for (name, summary) in result.metrics { recorders[name, default: LatencyRecorder()].merge(LatencyRecorder(summary: summary)) }
+        }
+        return recorders.mapValues { $0.summary() }
     }
 
     static func metricLine(_ name: String, _ m: LatencySummary) -> String {

@@ -92,7 +92,7 @@ import Testing
             #expect(world.core.state(of: served) == nil && world.core.state(of: waiting) == nil)
             #expect(throws: HandoffError.handoffNotFound) { try world.core.endChat(served, now: world.now, events: &world.events) }
             #expect(throws: HandoffError.handoffNotFound) { try world.core.pickUp(waiting, by: agent, now: world.now, events: &world.events) }
-            #expect(world.core.storedHandoffCount == 0)  // handle-only requests are not in the id index
+            #expect(world.core.storedHandoffCount == 1)  // only `reused` is held: closed ones are gone
         }
         #expect(world.core.activeChats(of: agent) == 0)
         world.expectSound()

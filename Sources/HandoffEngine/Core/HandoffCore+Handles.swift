@@ -128,3 +128,46 @@ extension HandoffCore {
         return slot
     }
 }
+
+// MARK: - Without events
+
+/// The handle commands for callers that do not consume events (the simulator). Each forwards
+/// to its `events:` twin with ``DiscardEvents``; being inside the engine module, that call is
+/// specialised, so no event value is ever built and no protocol call is made.
+extension HandoffCore {
+    public mutating func requestHandoff(tenant: TenantRef, now: Timestamp) throws(HandoffError) -> HandoffRef? {
+        var sink = DiscardEvents()
+        return try requestHandoff(tenant: tenant, now: now, events: &sink)
+    }
+
+    public mutating func pickUp(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp) throws(HandoffError) {
+        var sink = DiscardEvents()
+        try pickUp(handoff, by: agent, now: now, events: &sink)
+    }
+
+    public mutating func assign(_ handoff: HandoffRef, to agent: AgentRef, now: Timestamp) throws(HandoffError) {
+        var sink = DiscardEvents()
+        try assign(handoff, to: agent, now: now, events: &sink)
+    }
+
+    public mutating func resolve(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp) throws(HandoffError) {
+        var sink = DiscardEvents()
+        try resolve(handoff, by: agent, now: now, events: &sink)
+    }
+
+    @discardableResult
+    public mutating func endChat(_ handoff: HandoffRef, now: Timestamp) throws(HandoffError) -> HandoffState? {
+        var sink = DiscardEvents()
+        return try endChat(handoff, now: now, events: &sink)
+    }
+
+    public mutating func postMessage(_ content: String, handoff: HandoffRef, from sender: SenderType, now: Timestamp) throws(HandoffError) {
+        var sink = DiscardEvents()
+        try postMessage(content, handoff: handoff, from: sender, now: now, events: &sink)
+    }
+
+    public mutating func setStatus(_ agent: AgentRef, to status: AgentStatus, now: Timestamp) {
+        var sink = DiscardEvents()
+        setStatus(agent, to: status, now: now, events: &sink)
+    }
+}

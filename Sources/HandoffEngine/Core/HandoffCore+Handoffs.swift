@@ -208,15 +208,20 @@ extension HandoffCore {
         if let free = freeSlots.popLast() {
             // Reuse in place: overwrite field by field instead of building and copying a record.
             slot = free
-            handoffs[slot].generation &+= 1
-            handoffs[slot].inUse = true
-            handoffs[slot].tenant = tenant
-            handoffs[slot].agent = -1
-            handoffs[slot].previous = -1
-            handoffs[slot].next = -1
-            handoffs[slot].handoff.reset(
-                id: id ?? .anonymous, tenantID: tenants[tenant].tenant.id, chatID: chat ?? .none, state: state, requestedAt: now,
-                history: history, lastUserMessage: lastUserMessage, metadata: metadata)
+            let tenantID = tenants[tenant].tenant.id
+            withRecord(slot) { r in
+                r.generation &+= 1
+                r.inUse = true
+                r.tenant = tenant
+                r.agent = -1
+                r.previous = -1
+                r.next = -1
+                r.indexed = id != nil
+                r.hasChat = chat != nil
+                r.handoff.reset(
+                    id: id ?? .anonymous, tenantID: tenantID, chatID: chat, state: state, requestedAt: now,
+                    history: history, lastUserMessage: lastUserMessage, metadata: metadata)
+            }
         } else {
             slot = handoffs.count
             handoffs.append(
@@ -225,10 +230,9 @@ extension HandoffCore {
                         id: id ?? .anonymous, tenantID: tenants[tenant].tenant.id, chatID: chat ?? .none, state: state, requestedAt: now,
                         pickedUpAt: nil, resolvedAt: nil, assignedAgentID: nil, resolvedBy: nil, userEmail: nil, userMessage: nil,
                         conversationHistory: history, lastUserMessage: lastUserMessage, metadata: metadata),
-                    tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: []))
+                    tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: [], indexed: id != nil, hasChat: chat != nil))
         }
-        handoffs[slot].indexed = id != nil
-        handoffs[slot].hasChat = chat != nil
+        liveHandoffs += 1
         if let id {
             handoffSlots[id] = slot
         } else if configuration.retainsClosedHandoffs {
@@ -300,15 +304,19 @@ extension HandoffCore {
         let tenant = handoffs[slot].tenant
         tenants[tenant].pending.remove(slot, in: &handoffs)
         tenants[tenant].active.append(slot, in: &handoffs)
-        handoffs[slot].agent = agent
-        handoffs[slot].handoff.state = .active
-        handoffs[slot].handoff.pickedUpAt = now
-        handoffs[slot].handoff.assignedAgentID = agents[agent].agent.id
+        let agentID = agents[agent].agent.id
+        let requestedAt = withRecord(slot) { r in
+            r.agent = agent
+            r.handoff.state = .active
+            r.handoff.pickedUpAt = now
+            r.handoff.assignedAgentID = agentID
+            return r.handoff.requestedAt
+        }
         updateAgent(agent) {
             $0.agent.activeChats += 1
             $0.chatsTaken += 1
         }
-        tenants[tenant].metrics.recordPickUp(waitMilliseconds: now.milliseconds - handoffs[slot].handoff.requestedAt.milliseconds)
+        tenants[tenant].metrics.recordPickUp(waitMilliseconds: now.milliseconds - requestedAt.milliseconds)
         events.record(.handoffPickedUp(handoffs[slot].handoff, agent: agents[agent].agent))
     }
 
@@ -318,10 +326,12 @@ extension HandoffCore {
         let tenant = handoffs[slot].tenant
         let agent = handoffs[slot].agent
         tenants[tenant].active.remove(slot, in: &handoffs)
-        handoffs[slot].handoff.state = .resolved
-        handoffs[slot].handoff.resolvedAt = now
-        handoffs[slot].handoff.resolvedBy = resolver
-        let duration = now.milliseconds - (handoffs[slot].handoff.pickedUpAt ?? now).milliseconds
+        let duration = withRecord(slot) { r in
+            r.handoff.state = .resolved
+            r.handoff.resolvedAt = now
+            r.handoff.resolvedBy = resolver
+            return now.milliseconds - (r.handoff.pickedUpAt ?? now).milliseconds
+        }
         updateAgent(agent) {
             $0.agent.activeChats -= 1
             $0.chatsCompleted += 1

@@ -41,11 +41,16 @@ extension HandoffCore {
         var afterHours = 0
         var waits = LatencyHistogram()
 
+        /// Appends the request time; times that left the window are dropped in batches (every
+        /// 64 appends, one binary search and one bulk removal), so memory stays bounded by the
+        /// window's requests plus 64 and the hot path does no per-request pruning.
         mutating func recordRequest(at now: Timestamp, windowMilliseconds: Int64) {
             totalRequests += 1
             requestTimes.append(now)
-            let cutoff = now.milliseconds - windowMilliseconds
-            while let first = requestTimes.first, first.milliseconds <= cutoff { requestTimes.removeFirst() }
+            if requestTimes.count & 63 == 0 {
+                let stale = requestTimes.count - requests(since: Timestamp(milliseconds: now.milliseconds - windowMilliseconds))
+                if stale > 0 { requestTimes.removeFirst(stale) }
+            }
         }
 
         mutating func recordPickUp(waitMilliseconds: Int64) {

@@ -117,8 +117,9 @@ extension HandoffCore {
         }
     }
 
-    /// How many handoffs are held in memory (open ones, plus closed ones when retaining).
-    public var storedHandoffCount: Int { handoffSlots.count }
+    /// How many handoffs are held in memory (open ones, plus closed ones when retaining),
+    /// whether created by id or by handle.
+    public var storedHandoffCount: Int { liveHandoffs }
 }
 
 /// Platform-wide queue gauges.

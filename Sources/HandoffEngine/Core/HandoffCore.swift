@@ -154,6 +154,8 @@ public struct HandoffCore: Sendable {
     /// The latest `now` seen: records are stamped with at least this, so stored times never go
     /// backwards even when concurrent callers read the clock slightly out of order.
     var latest = Timestamp.epoch
+    /// Records in use (open handoffs, plus closed ones when retaining).
+    var liveHandoffs = 0
     /// Counter for ids of messages the core writes itself in the handle API.
     var nextInternalMessage: UInt64 = 0
 
@@ -238,6 +240,11 @@ public struct HandoffCore: Sendable {
         return handoffs.count - 1
     }
 
+    /// Mutates one record through a single exclusive access (one uniqueness check of the
+    /// array instead of one per field written).
+    @inline(__always)
+    mutating func withRecord<R>(_ slot: Int, _ body: (inout HandoffRecord) -> R) -> R { body(&handoffs[slot]) }
+
     /// Moves a handoff into a final state's bookkeeping: the closed list when retaining, else
     /// frees its slot and forgets its ids.
     mutating func retire(_ slot: Int) {
@@ -251,9 +258,12 @@ public struct HandoffCore: Sendable {
             let key = ChatKey(tenant: tenant, chat: handoffs[slot].handoff.chatID)
             if chats[key] == slot { chats[key] = nil }
         }
-        handoffs[slot].inUse = false
-        handoffs[slot].messages = []
-        handoffs[slot].handoff.conversationHistory = []
+        withRecord(slot) { r in
+            r.inUse = false
+            r.handoff.clearPayload()
+            if !r.messages.isEmpty { r.messages = [] }
+        }
         freeSlots.append(slot)
+        liveHandoffs -= 1
     }
 }

@@ -10,20 +10,31 @@ struct IntrusiveList: Sendable {
     private(set) var count = 0
 
     mutating func append(_ slot: Int, in records: inout [HandoffCore.HandoffRecord]) {
-        records[slot].previous = tail
-        records[slot].next = Self.none
-        if tail == Self.none { head = slot } else { records[tail].next = slot }
-        tail = slot
+        let tail = self.tail
+        records.withUnsafeMutableBufferPointer { r in
+            r[slot].previous = tail
+            r[slot].next = Self.none
+            if tail != Self.none { r[tail].next = slot }
+        }
+        if tail == Self.none { head = slot }
+        self.tail = slot
         count += 1
     }
 
     mutating func remove(_ slot: Int, in records: inout [HandoffCore.HandoffRecord]) {
-        let previous = records[slot].previous
-        let next = records[slot].next
-        if previous == Self.none { head = next } else { records[previous].next = next }
-        if next == Self.none { tail = previous } else { records[next].previous = previous }
-        records[slot].previous = Self.none
-        records[slot].next = Self.none
+        // One exclusive access to the array for the three records touched. Slots are valid
+        // indices by construction (the list holds only in-use slots).
+        let (previous, next) = records.withUnsafeMutableBufferPointer { r in
+            let previous = r[slot].previous
+            let next = r[slot].next
+            if previous != Self.none { r[previous].next = next }
+            if next != Self.none { r[next].previous = previous }
+            r[slot].previous = Self.none
+            r[slot].next = Self.none
+            return (previous, next)
+        }
+        if previous == Self.none { head = next }
+        if next == Self.none { tail = previous }
         count -= 1
     }
 

@@ -62,25 +62,36 @@ public struct Handoff: Hashable, Sendable {
     public var lastUserMessage: String?
     public var metadata: [String: String]
 
-    /// Re-initialises a record in place for a new request (the engine reuses storage).
+    /// Drops the reference-counted fields of a record the engine no longer needs, so a slot
+    /// waits for reuse without holding memory. Writes only what is not already empty.
+    mutating func clearPayload() {
+        if !chatID.rawValue.isEmpty { chatID = .none }
+        if userEmail != nil { userEmail = nil }
+        if userMessage != nil { userMessage = nil }
+        if !conversationHistory.isEmpty { conversationHistory = [] }
+        if lastUserMessage != nil { lastUserMessage = nil }
+        if !metadata.isEmpty { metadata = [:] }
+    }
+
+    /// Re-initialises a cleared record (``clearPayload()``) in place for a new request. The
+    /// reference-counted fields are written only when the request has them, so a request made
+    /// through the handle API touches plain values only.
     mutating func reset(
-        id: HandoffID, tenantID: TenantID, chatID: ChatID, state: HandoffState, requestedAt: Timestamp, history: [ChatTurn],
+        id: HandoffID, tenantID: TenantID, chatID: ChatID?, state: HandoffState, requestedAt: Timestamp, history: [ChatTurn],
         lastUserMessage: String?, metadata: [String: String]
     ) {
         self.id = id
         self.tenantID = tenantID
-        self.chatID = chatID
+        if let chatID { self.chatID = chatID }
         self.state = state
         self.requestedAt = requestedAt
         pickedUpAt = nil
         resolvedAt = nil
         assignedAgentID = nil
         resolvedBy = nil
-        userEmail = nil
-        userMessage = nil
-        conversationHistory = history
-        self.lastUserMessage = lastUserMessage
-        self.metadata = metadata
+        if !history.isEmpty { conversationHistory = history }
+        if let lastUserMessage { self.lastUserMessage = lastUserMessage }
+        if !metadata.isEmpty { self.metadata = metadata }
     }
 
     /// `pickedUpAt − requestedAt`, once picked up.

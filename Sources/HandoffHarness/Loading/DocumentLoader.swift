@@ -6,6 +6,9 @@ public enum DocumentKind: String, Hashable, Sendable, CaseIterable {
     case scenario, fixtures, profile
 
     static var allowedList: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// "a scenario", "a fixtures", "a profile" (for "expected a … file").
+    var article: String { "a \(rawValue)" }
 }
 
 /// One loaded and validated input file.
@@ -13,22 +16,26 @@ public enum LoadedDocument: Hashable, Sendable {
     case scenario(Scenario)
     /// A fixtures file (``Fixtures`` itself has no file: a scenario's merges a file and inline tenants).
     case fixtures(Fixtures, file: String)
-    /// A valid YAML file of another kind (`profile`), not checked further here.
+    /// A load / capacity profile (``ProfileLoader``); its file is ``CapacityProfile/file``.
+    case profile(CapacityProfile)
+    /// A valid YAML file of another kind, not checked further here.
     case other(kind: String, file: String)
 
     /// The file it came from, as given.
     public var file: String {
         switch self {
         case .scenario(let scenario): scenario.file
+        case .profile(let profile): profile.file ?? ""
         case .fixtures(_, let file), .other(_, let file): file
         }
     }
 
-    /// `scenario`, `fixtures` or the other kind's name.
+    /// `scenario`, `fixtures`, `profile` or the other kind's name.
     public var kind: String {
         switch self {
         case .scenario: DocumentKind.scenario.rawValue
         case .fixtures: DocumentKind.fixtures.rawValue
+        case .profile: DocumentKind.profile.rawValue
         case .other(let kind, _): kind
         }
     }
@@ -65,23 +72,28 @@ public enum DocumentLoader {
 
     /// Loads one file. Every problem in it (and in the fixtures file a scenario names) is
     /// collected into one error.
-    public static func load(file path: String) throws(InputError) -> LoadedDocument {
+    /// - Parameter expected: when given, a file of another kind is refused before its content
+    ///   is checked ("expected a fixtures file (kind: fixtures), found kind: profile").
+    public static func load(file path: String, expecting expected: DocumentKind? = nil) throws(InputError) -> LoadedDocument {
         switch readText(path) {
-        case .success(let text): try load(yaml: text, file: path)
+        case .success(let text): try load(yaml: text, file: path, expecting: expected)
         case .failure(let problem): throw InputError(issues: [fileIssue(path, problem.message)])
         }
     }
 
     /// Loads YAML text as if read from `file` (which names it in issues and anchors a scenario's
     /// relative `fixtures:` path).
-    public static func load(yaml: String, file: String) throws(InputError) -> LoadedDocument {
+    public static func load(yaml: String, file: String, expecting expected: DocumentKind? = nil) throws(InputError) -> LoadedDocument {
         let reader = YAMLReader(file: file)
         guard let root = compose(yaml, reader: reader), let (kind, mapping) = documentKind(root, reader: reader) else {
             throw InputError(issues: inDocumentOrder(reader.issues))
         }
+        if let expected, kind != expected {
+            throw InputError(issues: [fileIssue(file, "expected \(expected.article) file (kind: \(expected.rawValue)), found kind: \(kind.rawValue)")])
+        }
         let document: LoadedDocument?
         switch kind {
-        case .profile: document = .other(kind: kind.rawValue, file: file)
+        case .profile: document = ProfileParser(reader: reader).parse(mapping).map { .profile($0) }
         case .fixtures: document = FixturesLoader.parse(mapping, reader: reader).map { .fixtures($0, file: file) }
         case .scenario: document = ScenarioParser(reader: reader).parse(mapping).map { .scenario($0) }
         }

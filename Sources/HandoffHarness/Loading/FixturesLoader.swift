@@ -6,11 +6,10 @@ import Yams
 public enum FixturesLoader {
     /// Loads a `kind: fixtures` file; any other kind is an issue.
     public static func load(file path: String) throws(InputError) -> Fixtures {
-        switch try DocumentLoader.load(file: path) {
-        case .fixtures(let fixtures, _): return fixtures
-        case let other:
-            throw InputError(issues: [DocumentLoader.fileIssue(path, "expected a fixtures file (kind: fixtures), found kind: \(other.kind)")])
+        guard case .fixtures(let fixtures, _) = try DocumentLoader.load(file: path, expecting: .fixtures) else {
+            preconditionFailure("load(file:expecting:) returned another kind")
         }
+        return fixtures
     }
 
     static let topKeys = ["kind", "tenants"]

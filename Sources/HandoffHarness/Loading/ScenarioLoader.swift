@@ -6,11 +6,10 @@ import Yams
 public enum ScenarioLoader {
     /// Loads a `kind: scenario` file (and the fixtures file it names); any other kind is an issue.
     public static func load(file path: String) throws(InputError) -> Scenario {
-        switch try DocumentLoader.load(file: path) {
-        case .scenario(let scenario): return scenario
-        case let other:
-            throw InputError(issues: [DocumentLoader.fileIssue(path, "expected a scenario file (kind: scenario), found kind: \(other.kind)")])
+        guard case .scenario(let scenario) = try DocumentLoader.load(file: path, expecting: .scenario) else {
+            preconditionFailure("load(file:expecting:) returned another kind")
         }
+        return scenario
     }
 }
 

@@ -9,6 +9,8 @@ struct ClientSchedule {
         case widgetMessages(widget: String, generation: Int)
         case agentMessages(agent: String, generation: Int)
         case heartbeat(agent: String, generation: Int)
+        /// The agent dashboard's poll of one queue list (real-time targets only).
+        case agentQueue(agent: String, list: AgentQueueList, generation: Int)
         case sweep
     }
 
@@ -27,6 +29,9 @@ struct ClientSchedule {
         sequence += 1
         heap.insert(Entry(time: time, sequence: sequence, activity: activity))
     }
+
+    /// When the next activity is due.
+    var nextTime: Timestamp? { heap.min?.time }
 
     /// The next activity due at or before `deadline`, removed from the schedule.
     mutating func popNext(notAfter deadline: Timestamp) -> (Timestamp, Activity)? {

@@ -12,14 +12,14 @@ struct WidgetSession {
     /// Lines on the widget's screen, in order.
     var screen: [String] = []
     var seen: Set<MessageID> = []
-    /// Messages this widget sent itself: already on screen, so a poll returning them is not news.
-    var sent: Set<MessageID> = []
     var lastMessageAt: Timestamp?
     var duplicatesSeen = 0
     var waitRecorded = false
     /// Bumped when polling must stop or restart, invalidating scheduled polls.
     var generation = 0
     var messagesPolling = false
+    /// The handoff whose socket is open (WebSocket client model).
+    var channelHandoff: HandoffID?
 
     init(actor: WidgetActor) { self.actor = actor }
 
@@ -36,16 +36,17 @@ struct WidgetSession {
         if poll.status == "resolved", before != "resolved" { show(WidgetScreenTexts.agentEnded) }
     }
 
-    /// A messages poll's result: new messages from others appear; repeats are counted, not shown.
-    mutating func apply(_ messages: [Message]) -> [Message] {
-        var fresh: [Message] = []
+    /// Messages from a poll or a push: new messages from others appear; repeats are counted,
+    /// not shown. User messages are the widget's own (a chat has one visitor): already on screen.
+    mutating func apply(_ messages: [ObservedMessage]) -> [ObservedMessage] {
+        var fresh: [ObservedMessage] = []
         for m in messages {
             if !seen.insert(m.id).inserted {
                 duplicatesSeen += 1
                 continue
             }
             if lastMessageAt.map({ m.timestamp > $0 }) ?? true { lastMessageAt = m.timestamp }
-            if sent.contains(m.id) { continue }
+            if m.senderType == .user { continue }
             fresh.append(m)
             show(m.content)
         }
@@ -61,6 +62,8 @@ struct AgentSession {
     var chats: [HandoffID: ChatWindow] = [:]
     var generation = 0
     var duplicatesSeen = 0
+    /// Its `/api/ws` socket is open (WebSocket client model).
+    var channelOpen = false
 
     struct ChatWindow {
         var lines: [String] = []
@@ -69,9 +72,9 @@ struct AgentSession {
 
     init(handle: String) { self.handle = handle }
 
-    mutating func apply(_ messages: [Message], to handoff: HandoffID) -> [Message] {
+    mutating func apply(_ messages: [ObservedMessage], to handoff: HandoffID) -> [ObservedMessage] {
         var window = chats[handoff] ?? ChatWindow()
-        var fresh: [Message] = []
+        var fresh: [ObservedMessage] = []
         for m in messages {
             if !window.seen.insert(m.id).inserted { continue }
             fresh.append(m)

@@ -51,6 +51,7 @@ extension Execution {
         case .success(let reply):
             if let expected = expect.error { return "expected the error '\(expected)', but \(command.operation) succeeded" }
             apply(action, reply: reply)
+            if let problem = await flushEffects() { return problem }
             if let status = expect.status {
                 guard case .handoff(_, let actual, _, _) = reply else { return "expected status '\(status)', but the reply has none" }
                 if actual != status { return "expected status '\(status)', got '\(actual)'" }
@@ -100,6 +101,7 @@ extension Execution {
                 errors[failure.text, default: 0] += 1
             }
         }
+        if let problem = await flushEffects() { return problem }
         let failed = results.count - succeeded
         var problems: [String] = []
         if let n = expect.succeeded, n != succeeded { problems.append("expected \(n) to succeed, \(succeeded) did") }
@@ -142,14 +144,15 @@ extension Execution {
             widgets[w]!.show(WidgetScreenTexts.contactReceived)
         case .widgetSend(let w, let text):
             widgets[w]!.show(text)
-            if case .message(let m) = reply { widgets[w]!.sent.insert(m.id) }
         case .endChat(let w):
-            if case .ended(let what) = reply {
+            if case .ended(var what) = reply {
+                // The wire's `{success: true}` does not say what happened: what the widget last knew does.
+                if what == "unknown" { what = ["active": "resolved", "pending": "withdrawn"][widgets[w]!.status ?? ""] ?? "none" }
                 if what == "resolved" { counts.resolved += 1 }
                 if what == "withdrawn" { counts.abandoned += 1 }
             }
             widgets[w]!.status = "ended"
-            widgets[w]!.generation += 1
+            stopWidget(w)
         case .login(let a):
             openTab(agent: a)
         case .logout(let a):

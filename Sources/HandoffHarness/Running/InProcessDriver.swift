@@ -83,7 +83,7 @@ public final class InProcessDriver: ScenarioDriver {
             let h = try store.submitAfterHours(chat: ChatID(widget.chatID), email: email, message: message, tenant: tenant)
             return .handoff(id: h.id, status: h.state.wireStatus, message: WireTexts.afterHoursReceived, created: false)
         case .widgetSend(let widget, let handoff, let text):
-            return .message(try store.postUserMessage(text, handoff: handoff, tenant: try widgetTenant(widget)))
+            return .message(ObservedMessage(try store.postUserMessage(text, handoff: handoff, tenant: try widgetTenant(widget))))
         case .endChat(let widget, let handoff):
             let tenant = try widgetTenant(widget)
             switch try store.endChat(chat: ChatID(widget.chatID), handoff: handoff, tenant: tenant) {
@@ -110,7 +110,7 @@ public final class InProcessDriver: ScenarioDriver {
             _ = try store.pickUp(handoff, by: try agent(handle))
             return .done
         case .agentSend(let handle, let handoff, let text):
-            return .message(try store.postAgentMessage(text, handoff: handoff, by: try agent(handle)))
+            return .message(ObservedMessage(try store.postAgentMessage(text, handoff: handoff, by: try agent(handle))))
         case .resolve(let handle, let handoff):
             _ = try store.resolve(handoff, by: try agent(handle))
             return .done
@@ -141,28 +141,28 @@ public final class InProcessDriver: ScenarioDriver {
         }
     }
 
-    public func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [Message] {
-        try wrap { () throws(HandoffError) in try store.messages(handoff: handoff, tenant: try widgetTenant(widget), since: since) }
+    public func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [ObservedMessage] {
+        try wrap { () throws(HandoffError) in try store.messages(handoff: handoff, tenant: try widgetTenant(widget), since: since).map(ObservedMessage.init) }
     }
 
-    public func agentMessages(agent handle: String, handoff: HandoffID) async throws(DriverFailure) -> [Message] {
+    public func agentMessages(agent handle: String, handoff: HandoffID) async throws(DriverFailure) -> [ObservedMessage] {
         guard let a = accounts.agents[handle] else { throw DriverFailure("unknown agent \(handle)") }
-        return try wrap { () throws(HandoffError) in try store.messages(handoff: handoff, tenant: a.tenant, since: nil) }
+        return try wrap { () throws(HandoffError) in try store.messages(handoff: handoff, tenant: a.tenant, since: nil).map(ObservedMessage.init) }
     }
 
-    public func pendingQueue(tenant handle: String) async throws(DriverFailure) -> [Handoff] {
+    public func pendingQueue(tenant handle: String) async throws(DriverFailure) -> [ObservedHandoff] {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in try store.pendingHandoffs(tenant: id) }
+        return try wrap { () throws(HandoffError) in try store.pendingHandoffs(tenant: id).map(ObservedHandoff.init) }
     }
 
-    public func handoff(_ handoffID: HandoffID, tenant handle: String) async throws(DriverFailure) -> Handoff {
+    public func handoff(_ handoffID: HandoffID, tenant handle: String) async throws(DriverFailure) -> ObservedHandoff {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in try store.handoff(handoffID, tenant: id) }
+        return try wrap { () throws(HandoffError) in ObservedHandoff(try store.handoff(handoffID, tenant: id)) }
     }
 
-    public func handoffMessages(_ handoffID: HandoffID, tenant handle: String) async throws(DriverFailure) -> [Message] {
+    public func handoffMessages(_ handoffID: HandoffID, tenant handle: String) async throws(DriverFailure) -> [ObservedMessage] {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in try store.messages(handoff: handoffID, tenant: id, since: nil) }
+        return try wrap { () throws(HandoffError) in try store.messages(handoff: handoffID, tenant: id, since: nil).map(ObservedMessage.init) }
     }
 
     public func agents(tenant handle: String) async throws(DriverFailure) -> [Agent] {
@@ -175,14 +175,14 @@ public final class InProcessDriver: ScenarioDriver {
         return try wrap { () throws(HandoffError) in try store.availableAgents(tenant: id) }
     }
 
-    public func history(tenant handle: String) async throws(DriverFailure) -> [Handoff] {
+    public func history(tenant handle: String) async throws(DriverFailure) -> [ObservedHandoff] {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in try store.history(tenant: id, limit: 1000, before: nil) }
+        return try wrap { () throws(HandoffError) in try store.history(tenant: id, limit: 1000, before: nil).map(ObservedHandoff.init) }
     }
 
-    public func metrics(tenant handle: String) async throws(DriverFailure) -> TenantMetrics? {
+    public func metrics(tenant handle: String) async throws(DriverFailure) -> DashboardMetrics? {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in try store.metrics(tenant: id) }
+        return try wrap { () throws(HandoffError) in DashboardMetrics(try store.metrics(tenant: id)) }
     }
 
     public func invariantViolations() async -> [String]? { store.invariantViolations() }

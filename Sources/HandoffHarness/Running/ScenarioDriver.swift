@@ -26,19 +26,47 @@ public protocol ScenarioDriver: Sendable {
 
     // Observations, as the clients' polls or the dashboard see them.
     func widgetStatus(_ widget: WidgetActor, handoff: HandoffID) async throws(DriverFailure) -> WidgetStatus
-    func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [Message]
-    func agentMessages(agent: String, handoff: HandoffID) async throws(DriverFailure) -> [Message]
+    func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [ObservedMessage]
+    func agentMessages(agent: String, handoff: HandoffID) async throws(DriverFailure) -> [ObservedMessage]
     /// Dashboard queries of a fixture tenant (a live driver signs in as one of its accounts).
-    func pendingQueue(tenant: String) async throws(DriverFailure) -> [Handoff]
-    func handoff(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> Handoff
-    func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [Message]
+    func pendingQueue(tenant: String) async throws(DriverFailure) -> [ObservedHandoff]
+    func handoff(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> ObservedHandoff
+    func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [ObservedMessage]
     func agents(tenant: String) async throws(DriverFailure) -> [Agent]
     func availableAgents(tenant: String) async throws(DriverFailure) -> [Agent]
-    func history(tenant: String) async throws(DriverFailure) -> [Handoff]
-    /// The engine's dashboard metrics; `nil` when the service does not expose them.
-    func metrics(tenant: String) async throws(DriverFailure) -> TenantMetrics?
-    /// The service's own consistency check; `nil` when the driver cannot see inside.
+    func history(tenant: String) async throws(DriverFailure) -> [ObservedHandoff]
+    /// The dashboard metrics; `nil` when the service does not expose them.
+    func metrics(tenant: String) async throws(DriverFailure) -> DashboardMetrics?
+    /// The service's consistency check: the engine's own in-process, what can be seen from
+    /// outside for a live server; `nil` when the driver cannot check anything.
     func invariantViolations() async -> [String]?
+
+    // MARK: Capabilities (defaults: a virtual-time, polling-only driver)
+
+    /// Whether ``now()`` is real time. The runner then waits in small real-time steps and
+    /// applies pushes as they arrive, and the clients also poll the agent queue lists as the
+    /// reference dashboard does. Default `false`.
+    var isRealTime: Bool { get }
+    /// How far a duration the service measured (e.g. the average wait) may be from the
+    /// scenario's scripted time: a live request adds its latency. Default zero.
+    var timingTolerance: Duration { get }
+    /// Server push channels for the WebSocket client model; `nil` (default) when the driver
+    /// has none.
+    var pushChannels: (any PushChannels)? { get }
+    /// One poll of an agent dashboard's queue list: traffic like the reference dashboard's,
+    /// not a check. Default: nothing.
+    func agentQueue(agent: String, _ list: AgentQueueList) async throws(DriverFailure) -> [ObservedHandoff]
+    /// Releases what the driver holds for the scenario (connections, sockets). The runner calls
+    /// it once, last, whatever happened. Default: nothing.
+    func finish() async
+}
+
+extension ScenarioDriver {
+    public var isRealTime: Bool { false }
+    public var timingTolerance: Duration { .zero }
+    public var pushChannels: (any PushChannels)? { nil }
+    public func agentQueue(agent: String, _ list: AgentQueueList) async throws(DriverFailure) -> [ObservedHandoff] { [] }
+    public func finish() async {}
 }
 
 /// A client request, with the handoff ids the runner resolved.
@@ -80,8 +108,9 @@ public enum DriverReply: Hashable, Sendable {
     /// Request or email form: the handoff, its wire status and the message shown.
     case handoff(id: HandoffID, status: String, message: String, created: Bool)
     /// A chat message was stored (its server timestamp starts the delivery clock).
-    case message(Message)
-    /// End chat: what it did (`resolved`, `withdrawn`, `none`).
+    case message(ObservedMessage)
+    /// End chat: what it did (`resolved`, `withdrawn`, `none`), or `unknown` when the reply
+    /// does not say (the wire's `{success: true}`).
     case ended(String)
     case done
 }
@@ -102,6 +131,11 @@ public struct DriverFailure: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { status.map { "\(text) (HTTP \($0))" } ?? text }
+
+    /// A transport or protocol failure.
+    public static func transport(_ text: String, status: Int? = nil) -> DriverFailure {
+        DriverFailure(text, status: status, isTransport: true)
+    }
 }
 
 /// What the widget's status poll returns.

@@ -139,7 +139,10 @@ import Testing
             try dir.write("a.yaml", "kind: scenario\nname: A\nfixtures: f.yaml\nsteps: [{wait: 1s}]\n"),
             try dir.write("b.yaml", "kind: scenario\nname: B\nfixtures: f.yaml\nsteps: [{wait: 0s}]\n"),
             try dir.write("f.yaml", broken),
-            try dir.write("p.yaml", "kind: profile\n"),
+            try dir.write(
+                "p.yaml",
+                "kind: profile\nname: P\narrivals: {poisson: {ratePerHour: 60}}\nagents: {desk: {count: 2, maxChats: 1}}\n"
+                    + "conversation: {handleTime: {exponential: 5m}}\n"),
         ]
         #expect(throws: InputError.self) { try DocumentLoader.loadAll(files) }
         do {

@@ -237,7 +237,8 @@ import Testing
         defer { dir.remove() }
         let fixtures = try dir.write("fixtures.yaml", Self.fixturesYAML)
         let scenario = try dir.write("s.yaml", Self.scenarioYAML)
-        let profile = try dir.write("p.yaml", "kind: profile\nanything: [goes, here]\n")
+        let profile = try dir.write(
+            "p.yaml", "kind: profile\nname: p\narrivals: {poisson: {ratePerHour: 60}}\nagents: {day: {count: 2}}\nconversation: {handleTime: {exponential: 5m}}\n")
 
         let documents = try DocumentLoader.loadAll([fixtures, scenario, profile])
 
@@ -249,7 +250,9 @@ import Testing
         #expect(loaded.agent("bob")?.agent.maxChats == 5)
         #expect(loaded.agent("bob")?.agent.status == .offline)
         #expect(loaded.agent("bob")?.agent.role == .supportStaff)
-        #expect(documents[2] == .other(kind: "profile", file: profile))
+        guard case .profile(let loadedProfile) = documents[2] else { Issue.record("not a profile"); return }
+        #expect(loadedProfile.file == profile)
+        #expect(loadedProfile.totalSlots == 10)
         #expect(try FixturesLoader.load(file: fixtures) == loaded)
     }
 

@@ -59,32 +59,32 @@ final class DefectiveDriver: ScenarioDriver {
         try await base.widgetStatus(widget, handoff: handoff)
     }
 
-    func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [Message] {
+    func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(DriverFailure) -> [ObservedMessage] {
         guard defects.contains(.sinceRepeatsNewest), let since else { return try await base.widgetMessages(widget, handoff: handoff, since: since) }
         return try await base.widgetMessages(widget, handoff: handoff, since: since - .milliseconds(1))
     }
 
-    func agentMessages(agent: String, handoff: HandoffID) async throws(DriverFailure) -> [Message] {
+    func agentMessages(agent: String, handoff: HandoffID) async throws(DriverFailure) -> [ObservedMessage] {
         try await base.agentMessages(agent: agent, handoff: handoff)
     }
 
-    func pendingQueue(tenant: String) async throws(DriverFailure) -> [Handoff] {
+    func pendingQueue(tenant: String) async throws(DriverFailure) -> [ObservedHandoff] {
         var queue = try await base.pendingQueue(tenant: tenant)
         if defects.contains(.afterHoursStaysQueued) {
-            let orphans = try await base.history(tenant: tenant).filter { $0.state == .afterHours }
+            let orphans = try await base.history(tenant: tenant).filter { $0.status == "after-hours" }
             queue += orphans
         }
         return queue
     }
 
-    func handoff(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> Handoff { try await base.handoff(id, tenant: tenant) }
-    func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [Message] {
+    func handoff(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> ObservedHandoff { try await base.handoff(id, tenant: tenant) }
+    func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [ObservedMessage] {
         try await base.handoffMessages(id, tenant: tenant)
     }
     func agents(tenant: String) async throws(DriverFailure) -> [Agent] { try await base.agents(tenant: tenant) }
     func availableAgents(tenant: String) async throws(DriverFailure) -> [Agent] { try await base.availableAgents(tenant: tenant) }
-    func history(tenant: String) async throws(DriverFailure) -> [Handoff] { try await base.history(tenant: tenant) }
-    func metrics(tenant: String) async throws(DriverFailure) -> TenantMetrics? { try await base.metrics(tenant: tenant) }
+    func history(tenant: String) async throws(DriverFailure) -> [ObservedHandoff] { try await base.history(tenant: tenant) }
+    func metrics(tenant: String) async throws(DriverFailure) -> DashboardMetrics? { try await base.metrics(tenant: tenant) }
     /// A black-box service: the harness cannot look inside.
     func invariantViolations() async -> [String]? { nil }
 }

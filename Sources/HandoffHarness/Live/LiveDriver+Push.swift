@@ -1,0 +1,44 @@
+import HandoffAPI
+import HandoffEngine
+import Synchronization
+
+/// The WebSocket client model's channels: the widget socket (our extension,
+/// `/api/widget/ws?apiKey=&handoffId=[&referrer=]`) and the agent socket (`/api/ws`, CONTRACT.md §5).
+extension LiveDriver: PushChannels {
+    public func openWidgetChannel(_ widget: WidgetActor, handoff: HandoffID) async throws(DriverFailure) {
+        let url = live.webSocketBaseURL + APIPath.widgetSocket + "?" + [
+            ("apiKey", try apiKey(widget)), ("handoffId", handoff.description), ("referrer", widget.referrer),
+        ].compactMap { name, value in value.map { "\(name)=\(WireClient.encode($0))" } }.joined(separator: "&")
+        try await open(.widget(widget.handle), url: url, authToken: nil)
+    }
+
+    public func closeWidgetChannel(_ widget: String) async { await close(.widget(widget)) }
+
+    public func openAgentChannel(agent: String) async throws(DriverFailure) {
+        try await open(.agent(agent), url: live.webSocketBaseURL + APIPath.agentSocket, authToken: try token(agent))
+    }
+
+    public func closeAgentChannel(agent: String) async { await close(.agent(agent)) }
+
+    public func drain() -> [ReceivedPush] { inbox.drain() }
+
+    public func waitForPush(until deadline: Timestamp) async { await inbox.wait(for: deadline - clock.now()) }
+
+    private func open(_ receiver: ReceivedPush.Receiver, url: String, authToken: String?) async throws(DriverFailure) {
+        await close(receiver)
+        let channel = try await SocketChannel.open(
+            url: url, receiver: receiver, authToken: authToken, timeout: live.configuration.socketOpenTimeout, inbox: inbox, decoding: decoding,
+            logger: live.configuration.logger)
+        let late = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.sockets[receiver] = channel
+            return false
+        }
+        if late { await channel.close() }
+    }
+
+    private func close(_ receiver: ReceivedPush.Receiver) async {
+        guard let channel = state.withLock({ $0.sockets.removeValue(forKey: receiver) }) else { return }
+        await channel.close()
+    }
+}

@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+import Foundation
+import HandoffAPI
+import HandoffEngine
+import NIOCore
+import NIOHTTP1
+
+/// HTTP requests of the contract against one target: JSON in and out, the Bearer token or the
+/// widget's referrer, and every failure turned into the ``DriverFailure`` a client would see.
+///
+/// - A non-2xx reply with the contract's error body fails with its
+///   ``ErrorBody/displayText`` and the status.
+/// - No connection, a timeout, a non-JSON error body or a 2xx body that does not decode is a
+///   transport failure (`isTransport`), naming the request.
+struct WireClient: Sendable {
+    let target: LiveTarget
+
+    /// A `{}` body.
+    struct EmptyBody: Codable, Hashable, Sendable {}
+
+    /// The URL of `path` with `query` percent-encoded (nil values left out).
+    func url(_ path: String, query: [(String, String?)] = []) -> String {
+        let pairs = query.compactMap { name, value in value.map { "\(name)=\(Self.encode($0))" } }
+        return target.baseURL + path + (pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&"))
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&+=?#")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    /// Sends a request and decodes a 2xx reply as `Reply`.
+    func call<Reply: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
+        referrer: String? = nil, client: HTTPClient? = nil, as type: Reply.Type = Reply.self
+    ) async throws(DriverFailure) -> Reply {
+        let (status, data) = try await send(method, path, query: query, body: body, token: token, referrer: referrer, client: client)
+        guard (200..<300).contains(status) else { throw Self.failure(status: status, data: data, request: "\(method) \(path)") }
+        do {
+            return try JSONDecoder().decode(Reply.self, from: data)
+        } catch {
+            throw .transport("\(method) \(path) answered \(status) with a body that is not the contract's \(Reply.self): \(Self.excerpt(data))", status: status)
+        }
+    }
+
+    /// Sends a request; returns the status and body whatever the status.
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
+        referrer: String? = nil, client: HTTPClient? = nil
+    ) async throws(DriverFailure) -> (status: Int, data: Data) {
+        var request = HTTPClientRequest(url: url(path, query: query))
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let referrer { request.headers.add(name: "Referer", value: referrer) }
+        if let body {
+            let data: Data
+            do { data = try JSONEncoder().encode(body) } catch { throw .transport("cannot encode the body of \(method) \(path): \(error)") }
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: data))
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(target.configuration.requestTimeout.seconds * 1e9))
+        do {
+            let response = try await (client ?? target.sharedClient).execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 16 << 20)
+            return (Int(response.status.code), Data(buffer.readableBytesView))
+        } catch {
+            throw .transport("\(method) \(path) to \(target.baseURL) failed: \(Self.describe(error))")
+        }
+    }
+
+    /// The failure of a non-2xx reply.
+    static func failure(status: Int, data: Data, request: String) -> DriverFailure {
+        if let body = try? JSONDecoder().decode(ErrorBody.self, from: data) { return DriverFailure(body.displayText, status: status) }
+        return .transport("\(request) answered \(status) without the contract's error body: \(excerpt(data))", status: status)
+    }
+
+    static func excerpt(_ data: Data) -> String {
+        let text = String(decoding: data.prefix(200), as: UTF8.self)
+        return text.isEmpty ? "(empty)" : "'\(text)'" + (data.count > 200 ? "…" : "")
+    }
+
+    /// A short, readable cause for a transport error.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connection timed out"
+            case .deadlineExceeded, .readTimeout: return "no reply in time"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: return "\(error)"
+            }
+        }
+        let text = "\(error)"
+        if text.contains("refused") || text.contains("errno: 111") { return "connection refused (is the server running?)" }
+        return text
+    }
+}

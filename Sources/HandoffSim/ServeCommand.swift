@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import HandoffEngine
+import HandoffHarness
+import HandoffServer
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the live handoff server: CONTRACT.md over HTTP and WebSocket.",
+        discussion: """
+            Serves the widget and agent endpoints, the agent socket /api/ws, the widget \
+            socket /api/widget/ws, /health and Prometheus /metrics on one port, over the \
+            in-memory store (its data is gone when the server stops). Stops gracefully on \
+            SIGINT or SIGTERM: in-flight requests finish, sockets close with 1000.
+
+            --fixtures loads tenants, API keys, accounts and agents with the stable ids the \
+            scenarios expect. It takes a fixtures file, a scenario file (the fixtures it \
+            names and its inline tenants) or a directory of them, and may be repeated; \
+            `--fixtures scenarios/` serves every tenant of the shipped scenarios, so \
+            `handoff-sim run --target http://127.0.0.1:8080` can run them all.
+
+            Without --jwt-secret (or HANDOFF_JWT_SECRET) a random secret is generated: \
+            agent tokens then do not survive a restart.
+            """
+    )
+
+    @Option(help: "Interface to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one (logged once bound).")
+    var port: Int = 8080
+
+    @Option(help: "PostgreSQL store URL (or DATABASE_URL). Not available in this build: the server runs on the memory store only.")
+    var databaseURL: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Fixtures to load at start: a fixtures file, a scenario file or a directory of them (repeatable).", valueName: "path"))
+    var fixtures: [String] = []
+
+    @Option(help: "HS256 secret for agent tokens, at least 32 bytes (or HANDOFF_JWT_SECRET). Default: random, so tokens do not survive a restart.")
+    var jwtSecret: String?
+
+    @Flag(help: "Turn off the per-address and per-API-key rate limits (load tests from one host).")
+    var noRateLimit = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. 'debug' logs every request.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let databaseURL = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !databaseURL.isEmpty {
+            throw ValidationError(
+                "PostgreSQL store not available in this build (--database-url / DATABASE_URL is set); unset it to serve from memory")
+        }
+        if !(0...65_535).contains(port) { throw ValidationError("--port \(port): expected 0...65535") }
+        if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HANDOFF_JWT_SECRET"], secret.utf8.count < ServerConfiguration.minimumSecretBytes {
+            throw ValidationError("the JWT secret must be at least \(ServerConfiguration.minimumSecretBytes) bytes (try `openssl rand -hex 32`)")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "handoff-sim.serve")
+
+        let fixtures: Fixtures
+        do {
+            fixtures = try FixturesLoader.collect(self.fixtures)
+        } catch {
+            FileHandle.standardError.write(Data("error: invalid --fixtures, nothing was started:\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+
+        let store = MemoryHandoffStore()
+        do {
+            try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now())
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot load the fixtures into the store: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if fixtures.tenants.isEmpty {
+            logger.notice(
+                "No fixtures loaded: the store is empty. Add tenants, keys and accounts with --fixtures scenarios/fixtures.yaml (or --fixtures scenarios/ for every scenario's tenants)")
+        } else {
+            let accounts = fixtures.tenants.reduce(0) { $0 + $1.users.count + $1.agents.count }
+            logger.info("Loaded fixtures", metadata: [
+                "tenants": "\(fixtures.tenants.map(\.handle).joined(separator: ","))", "accounts": "\(accounts)",
+            ])
+        }
+
+        var configuration = ServerConfiguration(jwtSecret: Self.secret(jwtSecret, logger: logger), host: host, port: port)
+        if noRateLimit { configuration.rateLimits = .disabled }
+        logger.info("Starting handoff server", metadata: ["address": "http://\(host):\(port)", "store": "memory"])
+        do {
+            try await runServer(configuration: configuration, store: store, logger: logger)
+        } catch let error as ServerConfigurationError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// The flag, else `HANDOFF_JWT_SECRET`, else 32 random bytes as hex (with a warning).
+    static func secret(_ flag: String?, logger: Logger) -> String {
+        if let flag { return flag }
+        if let env = ProcessInfo.processInfo.environment["HANDOFF_JWT_SECRET"], !env.isEmpty { return env }
+        logger.warning("No --jwt-secret or HANDOFF_JWT_SECRET: using a random secret; agent tokens will not survive a restart")
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}
