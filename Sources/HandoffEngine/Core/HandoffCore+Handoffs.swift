@@ -302,15 +302,15 @@ extension HandoffCore {
 
     mutating func take<Sink: EventSink>(_ slot: Int, agent: Int, now: Timestamp, events: inout Sink) {
         let tenant = handoffs[slot].tenant
-        tenants[tenant].pending.remove(slot, in: &handoffs)
-        tenants[tenant].active.append(slot, in: &handoffs)
         let agentID = agents[agent].agent.id
-        let requestedAt = withRecord(slot) { r in
-            r.agent = agent
-            r.handoff.state = .active
-            r.handoff.pickedUpAt = now
-            r.handoff.assignedAgentID = agentID
-            return r.handoff.requestedAt
+        // One access to the records and one to the tenant for the whole move pending → active.
+        let requestedAt = handoffs.withUnsafeMutableBufferPointer { h in
+            tenants[tenant].movePendingToActive(slot, in: h)
+            h[slot].agent = agent
+            h[slot].handoff.state = .active
+            h[slot].handoff.pickedUpAt = now
+            h[slot].handoff.assignedAgentID = agentID
+            return h[slot].handoff.requestedAt
         }
         updateAgent(agent) {
             $0.agent.activeChats += 1
@@ -325,12 +325,12 @@ extension HandoffCore {
     mutating func close<Sink: EventSink>(_ slot: Int, by resolver: Resolver, now: Timestamp, events: inout Sink) {
         let tenant = handoffs[slot].tenant
         let agent = handoffs[slot].agent
-        tenants[tenant].active.remove(slot, in: &handoffs)
-        let duration = withRecord(slot) { r in
-            r.handoff.state = .resolved
-            r.handoff.resolvedAt = now
-            r.handoff.resolvedBy = resolver
-            return now.milliseconds - (r.handoff.pickedUpAt ?? now).milliseconds
+        let duration = handoffs.withUnsafeMutableBufferPointer { h in
+            tenants[tenant].active.remove(slot, in: h)
+            h[slot].handoff.state = .resolved
+            h[slot].handoff.resolvedAt = now
+            h[slot].handoff.resolvedBy = resolver
+            return now.milliseconds - (h[slot].handoff.pickedUpAt ?? now).milliseconds
         }
         updateAgent(agent) {
             $0.agent.activeChats -= 1

@@ -94,6 +94,13 @@ public struct HandoffCore: Sendable {
         /// Retained closed handoff slots in closing order.
         var closed: [Int] = []
         var metrics = MetricsState()
+
+        /// A pick-up's move between the tenant's two lists, in one access to the tenant.
+        @inline(__always)
+        mutating func movePendingToActive(_ slot: Int, in records: UnsafeMutableBufferPointer<HandoffRecord>) {
+            pending.remove(slot, in: records)
+            active.append(slot, in: records)
+        }
     }
 
     struct AgentRecord: Sendable {

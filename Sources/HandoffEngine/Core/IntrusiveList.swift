@@ -10,31 +10,31 @@ struct IntrusiveList: Sendable {
     private(set) var count = 0
 
     mutating func append(_ slot: Int, in records: inout [HandoffCore.HandoffRecord]) {
-        let tail = self.tail
-        records.withUnsafeMutableBufferPointer { r in
-            r[slot].previous = tail
-            r[slot].next = Self.none
-            if tail != Self.none { r[tail].next = slot }
-        }
-        if tail == Self.none { head = slot }
-        self.tail = slot
-        count += 1
+        records.withUnsafeMutableBufferPointer { append(slot, in: $0) }
     }
 
     mutating func remove(_ slot: Int, in records: inout [HandoffCore.HandoffRecord]) {
-        // One exclusive access to the array for the three records touched. Slots are valid
-        // indices by construction (the list holds only in-use slots).
-        let (previous, next) = records.withUnsafeMutableBufferPointer { r in
-            let previous = r[slot].previous
-            let next = r[slot].next
-            if previous != Self.none { r[previous].next = next }
-            if next != Self.none { r[next].previous = previous }
-            r[slot].previous = Self.none
-            r[slot].next = Self.none
-            return (previous, next)
-        }
-        if previous == Self.none { head = next }
-        if next == Self.none { tail = previous }
+        records.withUnsafeMutableBufferPointer { remove(slot, in: $0) }
+    }
+
+    /// Appends through a buffer the caller already holds exclusively (one access for several
+    /// list operations). `slot` must be an in-use record.
+    mutating func append(_ slot: Int, in r: UnsafeMutableBufferPointer<HandoffCore.HandoffRecord>) {
+        r[slot].previous = tail
+        r[slot].next = Self.none
+        if tail == Self.none { head = slot } else { r[tail].next = slot }
+        tail = slot
+        count += 1
+    }
+
+    /// Removes through a buffer the caller already holds exclusively. `slot` must be in this list.
+    mutating func remove(_ slot: Int, in r: UnsafeMutableBufferPointer<HandoffCore.HandoffRecord>) {
+        let previous = r[slot].previous
+        let next = r[slot].next
+        if previous == Self.none { head = next } else { r[previous].next = next }
+        if next == Self.none { tail = previous } else { r[next].previous = previous }
+        r[slot].previous = Self.none
+        r[slot].next = Self.none
         count -= 1
     }
 

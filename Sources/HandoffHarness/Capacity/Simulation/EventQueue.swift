@@ -29,11 +29,12 @@ struct ScheduledEvent: Sendable {
     }
 }
 
-/// The future-event list: a binary min-heap on (time, sequence), in one contiguous buffer.
+/// The future-event list: a 4-ary min-heap on (time, sequence), in one contiguous buffer.
 ///
 /// `Heap` of swift-collections is a min-max heap (two comparisons per level and no
-/// `popMin`-then-push fast path); this one is a plain binary heap with hole-based sifting,
-/// which is what a simulator's push/pop pattern wants. The buffer only grows: after the first
+/// `popMin`-then-push fast path); this one is a plain 4-ary heap with hole-based sifting,
+/// which is what a simulator's push/pop pattern wants: half the levels of a binary heap, and
+/// a parent's four children share a cache line. The buffer only grows: after the first
 /// minutes of simulated time no operation allocates.
 ///
 /// Sequence numbers are 32-bit and compared with wrap-around arithmetic (serial-number
@@ -72,7 +73,7 @@ struct EventQueue: Sendable {
         heap.withUnsafeMutableBufferPointer { h in
             var hole = h.count - 1
             while hole > 0 {
-                let parent = (hole - 1) >> 1
+                let parent = (hole - 1) >> 2
                 guard ScheduledEvent.precedes(event, h[parent]) else { break }
                 h[hole] = h[parent]
                 hole = parent
@@ -89,9 +90,16 @@ struct EventQueue: Sendable {
             let n = h.count
             var hole = 0
             while true {
-                var child = 2 * hole + 1
-                if child >= n { break }
-                if child + 1 < n, ScheduledEvent.precedes(h[child + 1], h[child]) { child += 1 }
+                let first = 4 * hole + 1
+                if first >= n { break }
+                // The earliest of up to four children.
+                var child = first
+                let end = Swift.min(first + 4, n)
+                var c = first + 1
+                while c < end {
+                    if ScheduledEvent.precedes(h[c], h[child]) { child = c }
+                    c += 1
+                }
                 guard ScheduledEvent.precedes(h[child], last) else { break }
                 h[hole] = h[child]
                 hole = child
