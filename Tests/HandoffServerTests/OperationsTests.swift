@@ -161,7 +161,7 @@ import Testing
         #expect(configuration.tokenLifetime == .seconds(43_200))
         #expect(configuration.maxBodyBytes == 65_536)
         #expect(configuration.sweepInterval == .seconds(10))
-        #expect(configuration.rateLimits.perAddress == .init(requestsPerSecond: 50, burst: 100))
+        #expect(configuration.rateLimits.perAddress == .init(requestsPerSecond: 200, burst: 500))
         #expect(configuration.rateLimits.perAPIKey == .init(requestsPerSecond: 500, burst: 1000))
         #expect(configuration.webSocket.isEnabled && configuration.webSocket.authTimeout == .seconds(5))
         #expect(configuration.webSocket.outboundBufferSize == 256)

@@ -30,7 +30,7 @@ public struct ServerConfiguration: Sendable {
 
     // MARK: Limits
 
-    /// Request rate limits. Default: enabled, per address 50 req/s with bursts of 100, per API
+    /// Request rate limits. Default: enabled, per address 200 req/s with bursts of 500, per API
     /// key 500 req/s with bursts of 1000.
     public var rateLimits: RateLimits
     /// Largest accepted request body, in bytes; larger ones get 413. Default 65 536 (64 KiB).
@@ -122,10 +122,12 @@ extension ServerConfiguration {
     /// with a `Retry-After` header (whole seconds).
     ///
     /// The defaults sit far above the reference clients' polling (a widget polls about twice a
-    /// second, an agent about three times), so only runaway or hostile clients meet them.
+    /// second, an agent about three times), so only runaway or hostile clients meet them. One
+    /// address may carry many clients (an office behind NAT, a harness on loopback driving a
+    /// whole scenario suite), so its limit allows a few hundred of them.
     public struct RateLimits: Hashable, Sendable {
         /// Every request, keyed by client address (WebSocket upgrades included).
-        /// Default 50 req/s, burst 100; `nil` disables.
+        /// Default 200 req/s, burst 500; `nil` disables.
         public var perAddress: RateLimit?
         /// Widget requests, keyed by API key after it authenticated (so unknown keys never fill
         /// the table). Default 500 req/s, burst 1000; `nil` disables.
@@ -138,7 +140,7 @@ extension ServerConfiguration {
         public var maxTrackedClients: Int
 
         public init(
-            perAddress: RateLimit? = RateLimit(requestsPerSecond: 50, burst: 100),
+            perAddress: RateLimit? = RateLimit(requestsPerSecond: 200, burst: 500),
             perAPIKey: RateLimit? = RateLimit(requestsPerSecond: 500, burst: 1000),
             trustForwardedFor: Bool = false, maxTrackedClients: Int = 100_000
         ) {
