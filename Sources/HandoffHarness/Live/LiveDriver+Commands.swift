@@ -66,13 +66,14 @@ extension LiveDriver {
 
     /// A request by an account with its own token, on its own connection.
     func agentCall<Reply: Decodable>(_ handle: String, _ method: HTTPMethod, _ path: String, body: (any Encodable)? = WireClient.EmptyBody(),
-                                     as type: Reply.Type) async throws(DriverFailure) -> Reply {
-        try await wire.call(method, path, body: method == .GET ? nil : body, token: try token(handle), client: client(handle), as: type)
+                                     patient: Bool = false, as type: Reply.Type) async throws(DriverFailure) -> Reply {
+        try await wire.call(method, path, body: method == .GET ? nil : body, token: try token(handle), client: client(handle), patient: patient, as: type)
     }
 
     /// Logs an account in with its fixture password; keeps the token. Returns the user.
+    /// - Parameter patient: the harness's own login (setup): waits out rate limits.
     @discardableResult
-    func logIn(_ handle: String) async throws(DriverFailure) -> UserBody {
+    func logIn(_ handle: String, patient: Bool = false) async throws(DriverFailure) -> UserBody {
         let fixtures = state.withLock { $0.fixtures }
         let credentials: (email: String, password: String)
         if let (_, agent) = fixtures.agent(handle) {
@@ -83,12 +84,13 @@ extension LiveDriver {
             throw DriverFailure("no account \(handle) in the fixtures")
         }
         let reply = try await wire.call(.POST, APIPath.login, body: LoginRequest(email: credentials.email, password: credentials.password),
-                                        client: client(handle), as: LoginResponse.self)
+                                        client: client(handle), patient: patient, as: LoginResponse.self)
         state.withLock { $0.tokens[handle] = reply.token }
         return reply.user
     }
 
-    func setStatus(_ agent: String, _ status: AgentStatus) async throws(DriverFailure) {
-        _ = try await agentCall(agent, .PATCH, APIPath.agentStatus(try serverAgentID(agent)), body: StatusRequest(status: status.rawValue), as: SuccessBody.self)
+    func setStatus(_ agent: String, _ status: AgentStatus, patient: Bool = false) async throws(DriverFailure) {
+        _ = try await agentCall(agent, .PATCH, APIPath.agentStatus(try serverAgentID(agent)), body: StatusRequest(status: status.rawValue),
+                                patient: patient, as: SuccessBody.self)
     }
 }

@@ -39,7 +39,7 @@ extension LiveDriver {
     // MARK: Dashboard queries (as the tenant's observer)
 
     func observe<Reply: Decodable>(_ tenant: String, _ path: String, query: [(String, String?)] = [], as type: Reply.Type) async throws(DriverFailure) -> Reply {
-        try await wire.call(.GET, path, query: query, token: try observerToken(tenant), as: type)
+        try await wire.call(.GET, path, query: query, token: try observerToken(tenant), patient: true, as: type)
     }
 
     func handoffs(_ bodies: [HandoffBody]) throws(DriverFailure) -> [ObservedHandoff] {

@@ -54,7 +54,7 @@ extension LiveDriver {
         let active = tenant.status == .active
         // API keys.
         for key in tenant.apiKeys {
-            let (status, data) = try await wire.send(.POST, APIPath.widgetInit, body: WidgetInitRequest(apiKey: key.key, referrer: referrer(tenant)))
+            let (status, data) = try await wire.send(.POST, APIPath.widgetInit, body: WidgetInitRequest(apiKey: key.key, referrer: referrer(tenant)), patient: true)
             let accepted = (200..<300).contains(status)
             if !accepted, !(400..<500).contains(status) { throw WireClient.failure(status: status, data: data, request: "POST \(APIPath.widgetInit)") }
             if key.expired, accepted {
@@ -72,7 +72,7 @@ extension LiveDriver {
             for (index, handle) in handles.enumerated() {
                 if index >= Self.concurrentLogins, let result = await group.next() { results.append(result) }
                 group.addTask {
-                    do throws(DriverFailure) { return (index, .success(try await self.logIn(handle))) } catch { return (index, .failure(error)) }
+                    do throws(DriverFailure) { return (index, .success(try await self.logIn(handle, patient: true))) } catch { return (index, .failure(error)) }
                 }
             }
             for await result in group { results.append(result) }
@@ -118,7 +118,7 @@ extension LiveDriver {
         // Clean start: fixture statuses, no open chats, a metrics baseline.
         for agent in tenant.agents where agent.status != .available && state.withLock({ $0.tokens[agent.handle] != nil }) {
             do throws(DriverFailure) {
-                try await setStatus(agent.handle, agent.status)
+                try await setStatus(agent.handle, agent.status, patient: true)
             } catch where !error.isTransport {
                 problems.append("tenant \(tenant.handle): cannot set agent \(agent.handle) \(agent.status.rawValue): \(error)")
             }
@@ -139,7 +139,7 @@ extension LiveDriver {
         for h in open {
             let body = EndChatRequest(apiKey: key.key, chatId: h.chatId, handoffId: h.id, referrer: referrer(tenant))
             do throws(DriverFailure) {
-                _ = try await wire.call(.POST, APIPath.widgetEndChat, body: body, referrer: referrer(tenant), as: SuccessBody.self)
+                _ = try await wire.call(.POST, APIPath.widgetEndChat, body: body, referrer: referrer(tenant), patient: true, as: SuccessBody.self)
             } catch where !error.isTransport {
                 problems.append("tenant \(tenant.handle): cannot close chat \(h.chatId) left by an earlier run: \(error)")
             }

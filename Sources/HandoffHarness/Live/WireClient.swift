@@ -12,6 +12,11 @@ import NIOHTTP1
 ///   ``ErrorBody/displayText`` and the status.
 /// - No connection, a timeout, a non-JSON error body or a 2xx body that does not decode is a
 ///   transport failure (`isTransport`), naming the request.
+///
+/// Requests the harness makes for itself (setup, observation, the invariant check) pass
+/// `patient: true`: a 429 is then waited out (`Retry-After`, at most 5 s, up to 5 times) rather
+/// than failing a check that has nothing to do with rate limits. What the virtual clients send
+/// is never retried: a 429 there is what a real client would get.
 struct WireClient: Sendable {
     let target: LiveTarget
 
@@ -33,9 +38,9 @@ struct WireClient: Sendable {
     /// Sends a request and decodes a 2xx reply as `Reply`.
     func call<Reply: Decodable>(
         _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
-        referrer: String? = nil, client: HTTPClient? = nil, as type: Reply.Type = Reply.self
+        referrer: String? = nil, client: HTTPClient? = nil, patient: Bool = false, as type: Reply.Type = Reply.self
     ) async throws(DriverFailure) -> Reply {
-        let (status, data) = try await send(method, path, query: query, body: body, token: token, referrer: referrer, client: client)
+        let (status, data) = try await send(method, path, query: query, body: body, token: token, referrer: referrer, client: client, patient: patient)
         guard (200..<300).contains(status) else { throw Self.failure(status: status, data: data, request: "\(method) \(path)") }
         do {
             return try JSONDecoder().decode(Reply.self, from: data)
@@ -44,11 +49,25 @@ struct WireClient: Sendable {
         }
     }
 
-    /// Sends a request; returns the status and body whatever the status.
+    /// Sends a request; returns the status and body whatever the status (a `patient` request
+    /// first waits out up to five 429s).
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
-        referrer: String? = nil, client: HTTPClient? = nil
+        referrer: String? = nil, client: HTTPClient? = nil, patient: Bool = false
     ) async throws(DriverFailure) -> (status: Int, data: Data) {
+        var attempt = 0
+        while true {
+            let (status, data, retryAfter) = try await sendOnce(method, path, query: query, body: body, token: token, referrer: referrer, client: client)
+            attempt += 1
+            guard patient, status == 429, attempt <= 5 else { return (status, data) }
+            try? await Task.sleep(for: .milliseconds(Int(min(max(retryAfter ?? 1, 0.2), 5) * 1000)))
+        }
+    }
+
+    private func sendOnce(
+        _ method: HTTPMethod, _ path: String, query: [(String, String?)], body: (any Encodable)?, token: String?, referrer: String?,
+        client: HTTPClient?
+    ) async throws(DriverFailure) -> (status: Int, data: Data, retryAfter: Double?) {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -64,7 +83,7 @@ struct WireClient: Sendable {
         do {
             let response = try await (client ?? target.sharedClient).execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 16 << 20)
-            return (Int(response.status.code), Data(buffer.readableBytesView))
+            return (Int(response.status.code), Data(buffer.readableBytesView), response.headers.first(name: "Retry-After").flatMap(Double.init))
         } catch {
             throw .transport("\(method) \(path) to \(target.baseURL) failed: \(Self.describe(error))")
         }
