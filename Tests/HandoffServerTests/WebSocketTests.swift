@@ -26,7 +26,7 @@ import Testing
                 #expect(await socket.next() == nil)
             }
             #expect(close?.closeCode == .policyViolation)
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(4))  // the 200 ms timeout, not the 5 s default; room for a loaded machine
         }
     }
 

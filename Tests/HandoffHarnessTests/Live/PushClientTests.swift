@@ -104,7 +104,9 @@ import Testing
         let result = await ScenarioRunner(clientModel: .websocket).run(try Self.scenario(within: "30s"), driver: driver)
         let elapsed = ContinuousClock.now - started
         #expect(result.passed, "\(result.failures)")
-        #expect(elapsed < .seconds(10), "waited \(elapsed) for a push that came after 300 ms (deadline 30 s)")
+        // Not a timing test: it only tells "returned when the push landed" from "waited for the
+        // 30 s deadline", with room for a loaded machine.
+        #expect(elapsed < .seconds(25), "waited \(elapsed) for a push that came after 300 ms (deadline 30 s)")
         #expect(driver.opened == ["w"])
         #expect(result.metrics["delivery.pickUpToWidget"]?.count == 1)
         #expect(result.metrics["op.widgetStatus"]?.count == 1)  // the catch-up read when the socket opened; no polls
@@ -116,7 +118,7 @@ import Testing
         let result = await ScenarioRunner(clientModel: .websocket).run(try Self.scenario(within: "500ms"), driver: driver)
         #expect(!result.passed)
         #expect(result.failures.first?.reason.contains("(still after 500ms)") == true, "\(result.failures)")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(25))  // failed at the 500 ms deadline, not after the 30 s push
         #expect(driver.closed == ["w"])  // the runner closes what it opened
     }
 
