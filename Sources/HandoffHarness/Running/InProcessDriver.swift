@@ -73,11 +73,9 @@ public final class InProcessDriver: ScenarioDriver {
             let tenant = try widgetTenant(widget)
             let outcome = try store.requestHandoff(
                 HandoffRequest(chatID: ChatID(widget.chatID), conversationHistory: history, lastUserMessage: last), tenant: tenant)
-            switch outcome {
-            case .queued(let h): return .handoff(id: h.id, status: h.state.wireStatus, message: WireTexts.handoffCreated, created: true)
-            case .alreadyOpen(let h): return .handoff(id: h.id, status: h.state.wireStatus, message: WireTexts.handoffCreated, created: false)
-            case .afterHours(let h): return .handoff(id: h.id, status: h.state.wireStatus, message: WireTexts.noAgentsAvailable, created: true)
-            }
+            let h = outcome.handoff
+            let created = if case .alreadyOpen = outcome { false } else { true }
+            return .handoff(id: h.id, status: h.state.wireStatus, message: outcome.wireMessage, created: created)
         case .submitEmail(let widget, let email, let message):
             let tenant = try widgetTenant(widget)
             let h = try store.submitAfterHours(chat: ChatID(widget.chatID), email: email, message: message, tenant: tenant)
