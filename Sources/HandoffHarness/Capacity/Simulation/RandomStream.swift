@@ -20,7 +20,19 @@ public struct RandomStream: Hashable, Sendable, RandomNumberGenerator {
     /// The stream `index` of kind `stream` for a run seeded with `seed`: distinct seeds, kinds or
     /// indices give statistically independent streams.
     public static func derived(seed: UInt64, stream: UInt64, index: UInt64 = 0) -> RandomStream {
-        RandomStream(state: mix(mix(seed &+ 0x9E37_79B9_7F4A_7C15 &* (stream &+ 1)) ^ (index &* 0xD1B5_4A32_D192_ED03)))
+        Family(seed: seed, stream: stream)[index]
+    }
+
+    /// The streams of one kind for one seed, `derived(seed:stream:index:)` for every index,
+    /// with the seed-and-kind half of the derivation done once: one mix per stream drawn.
+    public struct Family: Hashable, Sendable {
+        @usableFromInline let base: UInt64
+
+        public init(seed: UInt64, stream: UInt64) { base = RandomStream.mix(seed &+ 0x9E37_79B9_7F4A_7C15 &* (stream &+ 1)) }
+
+        /// Stream `index` of the family.
+        @inlinable @inline(__always)
+        public subscript(index: UInt64) -> RandomStream { RandomStream(state: RandomStream.mix(base ^ (index &* 0xD1B5_4A32_D192_ED03))) }
     }
 
     /// The SplitMix64 finaliser (a bijection of 64-bit words with full avalanche).
@@ -52,10 +64,45 @@ public struct RandomStream: Hashable, Sendable, RandomNumberGenerator {
         Double((next() >> 11) + 1) * 0x1p-53
     }
 
-    /// Exponential with the given mean, by inversion: −mean · ln U, U uniform on (0, 1].
+    /// Exponential with the given mean.
     @inlinable @inline(__always)
     public mutating func exponential(mean: Double) -> Double {
-        -mean * log(openUniform())
+        mean * standardExponential()
+    }
+
+    /// A standard exponential variate (mean 1), by the ziggurat method (Marsaglia & Tsang 2000)
+    /// with 256 layers of equal area under e^−x.
+    ///
+    /// One 64-bit draw picks a layer (the low 8 bits) and a point across it (the high 53 bits);
+    /// 98.9 % of draws land inside the part of the layer that lies wholly under the curve and
+    /// are returned at once — a table load, a multiply and a compare, where inversion needs a
+    /// logarithm. The rest test the wedge against e^−x, or take the tail beyond the base layer
+    /// exactly (the exponential is memoryless: R + Exp(1)). The result is exactly Exp(1)
+    /// distributed up to floating-point resolution. Tables: `ExponentialZigguratTables.swift`.
+    @inlinable @inline(__always)
+    public mutating func standardExponential() -> Double {
+        let bits = next()
+        let layer = Int(truncatingIfNeeded: bits & 0xFF)
+        let u = Double(bits >> 11) * 0x1p-53
+        if u < zigguratExponentialRatio[layer] { return u * zigguratExponentialWidth[layer] }
+        return standardExponentialSlowPath(layer: layer, u: u)
+    }
+
+    /// The 1.1 % of ``standardExponential()`` draws that miss the layer's inner rectangle.
+    @usableFromInline
+    mutating func standardExponentialSlowPath(layer: Int, u: Double) -> Double {
+        var layer = layer
+        var u = u
+        while true {
+            if layer == 0 { return zigguratExponentialR - log(openUniform()) }
+            let x = u * zigguratExponentialWidth[layer]
+            let lower = zigguratExponentialHeight[layer]
+            if lower + uniform() * (zigguratExponentialHeight[layer + 1] - lower) < exp(-x) { return x }
+            let bits = next()
+            layer = Int(truncatingIfNeeded: bits & 0xFF)
+            u = Double(bits >> 11) * 0x1p-53
+            if u < zigguratExponentialRatio[layer] { return u * zigguratExponentialWidth[layer] }
+        }
     }
 
     /// A standard normal variate (Box–Muller; one of the pair is used, so no hidden state).

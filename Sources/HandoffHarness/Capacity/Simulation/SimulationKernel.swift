@@ -3,7 +3,7 @@ import HandoffEngine
 /// One replication of a capacity profile in virtual time: a synchronous discrete-event loop that
 /// drives the real ``HandoffCore`` through its handle API.
 ///
-/// The loop owns everything (no actors, tasks or `await`): a binary heap of 24-byte events
+/// The loop owns everything (no actors, tasks or `await`): a 4-ary heap of 32-byte events
 /// keyed by (time, sequence) — same-time events run in scheduling order — plus the arrival
 /// stream, kept outside the heap and merged by the same key. Every visitor and agent has its own
 /// ``RandomStream``. Visitor and agent records are dense arrays reused through free lists, so
@@ -86,7 +86,8 @@ struct SimulationKernel {
     let emailAfterHours: Double
     let emailAfterAbandon: Double
     let groups: [GroupSettings]
-    let visitorSeed: UInt64
+    /// Visitor k's stream is `visitorStreams[k]`.
+    let visitorStreams: RandomStream.Family
     let replication: Int
 
     // MARK: State
@@ -97,7 +98,8 @@ struct SimulationKernel {
     var now = 0.0
     var arrivals: ArrivalClock
     var nextArrival = 0.0
-    var nextArrivalSequence: UInt32 = 0
+    /// The next arrival's place in the event order (it lives outside the heap).
+    var nextArrivalKey = EventKey.never
     var visitorCount: UInt64 = 0
     var visitors = UnsafeTable<Visitor>(capacity: 256)
     var freeVisitors = UnsafeTable<Int32>(capacity: 256)
@@ -129,7 +131,7 @@ struct SimulationKernel {
         messagesPerChat = Int32(clamping: profile.conversation.messages?.perChat ?? Int(Int32.max))
         emailAfterHours = profile.users.emailAfterHours
         emailAfterAbandon = profile.users.emailAfterAbandon
-        visitorSeed = RandomStream.derived(seed: seed, stream: 1).state
+        visitorStreams = RandomStream.Family(seed: RandomStream.derived(seed: seed, stream: 1).state, stream: 0)
         arrivals = ArrivalClock(profile.arrivals, random: .derived(seed: seed, stream: 2))
         routingRandom = .derived(seed: seed, stream: 3)
         stats = ReplicationStatistics(
@@ -201,20 +203,14 @@ struct SimulationKernel {
     mutating func run() throws(SimulationError) -> ReplicationOutcome {
         scheduleShifts()
         nextArrival = maxArrivals > 0 ? arrivals.next(after: 0, limit: horizon) : .infinity
-        nextArrivalSequence = queue.takeSequence()
+        nextArrivalKey = queue.key(at: nextArrival)
         while true {
             if nextArrival != .infinity {
-                if let top = queue.min,
-                    ScheduledEvent.precedes(top, ScheduledEvent(time: nextArrival, sequence: nextArrivalSequence, kind: .notice, subject: 0, generation: 0))
-                {
-                    try dispatch(queue.popMin()!)
-                } else {
-                    try arrive()
-                }
+                if queue.minKey < nextArrivalKey { try dispatch(queue.popMin()) } else { try arrive() }
                 continue
             }
             guard let top = queue.min, top.time < horizon || (waiting > 0 && top.time <= horizon + drainLimit) else { break }
-            try dispatch(queue.popMin()!)
+            try dispatch(queue.popMin())
         }
         return try finish()
     }
@@ -239,11 +235,11 @@ struct SimulationKernel {
 
     private mutating func arrive() throws(SimulationError) {
         now = nextArrival
-        var random = RandomStream.derived(seed: visitorSeed, stream: 0, index: visitorCount)
+        var random = visitorStreams[visitorCount]
         visitorCount &+= 1
         if visitorCount < maxArrivals {
             nextArrival = arrivals.next(after: now, limit: horizon)
-            nextArrivalSequence = queue.takeSequence()
+            nextArrivalKey = queue.key(at: nextArrival)
         } else {
             nextArrival = .infinity
             horizon = now.nextUp
@@ -457,6 +453,7 @@ struct SimulationKernel {
         freeVisitors.deallocate()
         agents.deallocate()
         pool.deallocate()
+        queue.deallocate()
     }
 
     private mutating func finish() throws(SimulationError) -> ReplicationOutcome {
