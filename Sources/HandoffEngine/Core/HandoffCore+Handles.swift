@@ -44,7 +44,7 @@ extension HandoffCore {
     public mutating func requestHandoff<Sink: EventSink>(tenant: TenantRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffRef? {
         let tenant = Int(tenant.slot)
         guard tenants[tenant].tenant.status == .active else { throw .tenantSuspended }
-        let slot = admit(tenant: tenant, id: nil, chat: nil, now: stamp(now), history: [], lastUserMessage: nil, metadata: [:], events: &events)
+        let slot = admit(tenant: tenant, id: nil, request: nil, now: stamp(now), events: &events)
         if handoffs[slot].handoff.state == .pending { return ref(slot) }
         retire(slot)
         return nil

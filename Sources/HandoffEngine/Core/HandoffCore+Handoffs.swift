@@ -56,9 +56,7 @@ extension HandoffCore {
         let key = ChatKey(tenant: tenant, chat: request.chatID)
         if let slot = chats[key], handoffs[slot].handoff.state.isOpen { return .alreadyOpen(handoffs[slot].handoff) }
         guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
-        let slot = admit(
-            tenant: tenant, id: id, chat: request.chatID, now: stamp(now), history: request.conversationHistory,
-            lastUserMessage: request.lastUserMessage, metadata: request.metadata, events: &events)
+        let slot = admit(tenant: tenant, id: id, request: request, now: stamp(now), events: &events)
         let handoff = handoffs[slot].handoff
         if handoff.state == .afterHours { retire(slot) }
         return handoff.state == .pending ? .queued(handoff) : .afterHours(handoff)
@@ -92,9 +90,7 @@ extension HandoffCore {
             }
         }
         guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
-        let slot = insert(
-            id: id, tenant: tenant, chat: chatID, state: .afterHours, now: stamp(now), history: [], lastUserMessage: nil,
-            metadata: [:])
+        let slot = insert(id: id, tenant: tenant, request: HandoffRequest(chatID: chatID), state: .afterHours, now: stamp(now))
         handoffs[slot].handoff.userEmail = email
         handoffs[slot].handoff.userMessage = userMessage
         tenants[tenant].metrics.afterHours += 1
@@ -179,14 +175,10 @@ extension HandoffCore {
     /// Creates a handoff record and makes the after-hours decision (``Configuration/admission``):
     /// queued as `pending`, or recorded as `after-hours` and counted. The caller retires an
     /// after-hours record once it has read it.
-    mutating func admit<Sink: EventSink>(
-        tenant: Int, id: HandoffID?, chat: ChatID?, now: Timestamp, history: [ChatTurn], lastUserMessage: String?,
-        metadata: [String: String], events: inout Sink
-    ) -> Int {
+    @inline(__always)
+    mutating func admit<Sink: EventSink>(tenant: Int, id: HandoffID?, request: HandoffRequest?, now: Timestamp, events: inout Sink) -> Int {
         let queued = admits(tenant: tenant)
-        let slot = insert(
-            id: id, tenant: tenant, chat: chat, state: queued ? .pending : .afterHours, now: now, history: history,
-            lastUserMessage: lastUserMessage, metadata: metadata)
+        let slot = insert(id: id, tenant: tenant, request: request, state: queued ? .pending : .afterHours, now: now)
         if queued {
             tenants[tenant].pending.append(slot, in: &handoffs)
             events.record(.handoffRequested(handoffs[slot].handoff))
@@ -199,16 +191,17 @@ extension HandoffCore {
 
     /// Stores a new record. `id == nil`: not findable by id (handle-only callers); when closed
     /// handoffs are retained it gets a unique id from its slot (slots are then never reused),
-    /// otherwise ``HandoffID/anonymous``. `chat == nil`: not deduplicated by chat.
-    mutating func insert(
-        id: HandoffID?, tenant: Int, chat: ChatID?, state: HandoffState, now: Timestamp, history: [ChatTurn],
-        lastUserMessage: String?, metadata: [String: String]
-    ) -> Int {
+    /// otherwise ``HandoffID/anonymous``. `request == nil` (the handle API): no chat, so not
+    /// deduplicated, and no payload.
+    @inline(__always)
+    mutating func insert(id: HandoffID?, tenant: Int, request: HandoffRequest?, state: HandoffState, now: Timestamp) -> Int {
         let slot: Int
+        let tenantID = tenants[tenant].tenant.id
         if let free = freeSlots.popLast() {
-            // Reuse in place: overwrite field by field instead of building and copying a record.
+            // Reuse in place: a retired record's payload is already cleared, so only the plain
+            // fields are written, plus the payload if the request has one.
             slot = free
-            let tenantID = tenants[tenant].tenant.id
+            let anonymous = anonymousHandoffID
             withRecord(slot) { r in
                 r.generation &+= 1
                 r.inUse = true
@@ -217,20 +210,21 @@ extension HandoffCore {
                 r.previous = -1
                 r.next = -1
                 r.indexed = id != nil
-                r.hasChat = chat != nil
-                r.handoff.reset(
-                    id: id ?? .anonymous, tenantID: tenantID, chatID: chat, state: state, requestedAt: now,
-                    history: history, lastUserMessage: lastUserMessage, metadata: metadata)
+                r.hasChat = request != nil
+                r.handoff.reset(id: id ?? anonymous, tenantID: tenantID, state: state, requestedAt: now)
+                if let request { r.handoff.attach(request) }
             }
         } else {
             slot = handoffs.count
             handoffs.append(
                 HandoffRecord(
                     handoff: Handoff(
-                        id: id ?? .anonymous, tenantID: tenants[tenant].tenant.id, chatID: chat ?? .none, state: state, requestedAt: now,
+                        id: id ?? anonymousHandoffID, tenantID: tenantID, chatID: request?.chatID ?? .none, state: state, requestedAt: now,
                         pickedUpAt: nil, resolvedAt: nil, assignedAgentID: nil, resolvedBy: nil, userEmail: nil, userMessage: nil,
-                        conversationHistory: history, lastUserMessage: lastUserMessage, metadata: metadata),
-                    tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: [], indexed: id != nil, hasChat: chat != nil))
+                        conversationHistory: request?.conversationHistory ?? [], lastUserMessage: request?.lastUserMessage,
+                        metadata: request?.metadata ?? [:]),
+                    tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: [], indexed: id != nil,
+                    hasChat: request != nil))
         }
         liveHandoffs += 1
         if let id {
@@ -238,7 +232,7 @@ extension HandoffCore {
         } else if configuration.retainsClosedHandoffs {
             handoffs[slot].handoff.id = HandoffID(namespace: 0xffff, number: UInt64(slot))
         }
-        if let chat { chats[ChatKey(tenant: tenant, chat: chat)] = slot }
+        if let request { chats[ChatKey(tenant: tenant, chat: request.chatID)] = slot }
         if configuration.retainsClosedHandoffs { tenants[tenant].created.append(slot) }
         tenants[tenant].metrics.recordRequest(at: now, windowMilliseconds: metricsWindowMilliseconds)
         return slot
@@ -246,6 +240,7 @@ extension HandoffCore {
 
     /// The pick-up rule: same tenant (checked by the caller's lookup), tenant active, agent
     /// seen now, then the capacity rule, then the take.
+    @inline(__always)
     mutating func pickUp<Sink: EventSink>(slot: Int, agent: Int, now: Timestamp, events: inout Sink) throws(HandoffError) {
         guard tenants[agents[agent].tenant].tenant.status == .active else { throw .tenantSuspended }
         let now = stamp(now)
@@ -262,6 +257,7 @@ extension HandoffCore {
     }
 
     /// The resolve rule: only `active`, only by the assignee. The caller retires the slot.
+    @inline(__always)
     mutating func resolve<Sink: EventSink>(slot: Int, agent: Int, now: Timestamp, events: inout Sink) throws(HandoffError) {
         let now = stamp(now)
         touch(agent, now: now)
@@ -300,6 +296,7 @@ extension HandoffCore {
         guard agents[agent].agent.activeChats < agents[agent].agent.maxChats else { throw .agentAtCapacity }
     }
 
+    @inline(__always)
     mutating func take<Sink: EventSink>(_ slot: Int, agent: Int, now: Timestamp, events: inout Sink) {
         let tenant = handoffs[slot].tenant
         let agentID = agents[agent].agent.id
@@ -322,6 +319,7 @@ extension HandoffCore {
 
     /// Closes an active handoff, freeing exactly one slot of its agent. The caller retires the
     /// slot (after taking a snapshot if it needs one).
+    @inline(__always)
     mutating func close<Sink: EventSink>(_ slot: Int, by resolver: Resolver, now: Timestamp, events: inout Sink) {
         let tenant = handoffs[slot].tenant
         let agent = handoffs[slot].agent

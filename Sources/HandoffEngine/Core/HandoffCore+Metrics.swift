@@ -44,6 +44,7 @@ extension HandoffCore {
         /// Appends the request time; times that left the window are dropped in batches (every
         /// 64 appends, one binary search and one bulk removal), so memory stays bounded by the
         /// window's requests plus 64 and the hot path does no per-request pruning.
+        @inline(__always)
         mutating func recordRequest(at now: Timestamp, windowMilliseconds: Int64) {
             totalRequests += 1
             requestTimes.append(now)
@@ -53,6 +54,7 @@ extension HandoffCore {
             }
         }
 
+        @inline(__always)
         mutating func recordPickUp(waitMilliseconds: Int64) {
             pickedUp += 1
             waits.record(waitMilliseconds)

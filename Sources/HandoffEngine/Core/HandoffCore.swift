@@ -165,6 +165,8 @@ public struct HandoffCore: Sendable {
     var liveHandoffs = 0
     /// Counter for ids of messages the core writes itself in the handle API.
     var nextInternalMessage: UInt64 = 0
+    /// ``HandoffID/anonymous``, held here so the hot path reads a field, not a lazy global.
+    let anonymousHandoffID = HandoffID.anonymous
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -254,6 +256,7 @@ public struct HandoffCore: Sendable {
 
     /// Moves a handoff into a final state's bookkeeping: the closed list when retaining, else
     /// frees its slot and forgets its ids.
+    @inline(__always)
     mutating func retire(_ slot: Int) {
         let tenant = handoffs[slot].tenant
         if configuration.retainsClosedHandoffs {

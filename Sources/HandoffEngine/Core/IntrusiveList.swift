@@ -19,6 +19,7 @@ struct IntrusiveList: Sendable {
 
     /// Appends through a buffer the caller already holds exclusively (one access for several
     /// list operations). `slot` must be an in-use record.
+    @inline(__always)
     mutating func append(_ slot: Int, in r: UnsafeMutableBufferPointer<HandoffCore.HandoffRecord>) {
         r[slot].previous = tail
         r[slot].next = Self.none
@@ -28,6 +29,7 @@ struct IntrusiveList: Sendable {
     }
 
     /// Removes through a buffer the caller already holds exclusively. `slot` must be in this list.
+    @inline(__always)
     mutating func remove(_ slot: Int, in r: UnsafeMutableBufferPointer<HandoffCore.HandoffRecord>) {
         let previous = r[slot].previous
         let next = r[slot].next

@@ -13,6 +13,7 @@ public struct LatencyHistogram: Hashable, Sendable {
         counts = Array(repeating: 0, count: Int(Self.linear) + Self.exponents * Int(Self.subBuckets))
     }
 
+    @inline(__always)
     static func bucket(_ value: Int64) -> Int {
         if value < linear { return Int(value) }
         let e = Int64(63 - value.leadingZeroBitCount) - 5  // value >> e is in 32..<64
@@ -29,6 +30,7 @@ public struct LatencyHistogram: Hashable, Sendable {
         return ((sub + 1) << e) - 1
     }
 
+    @inline(__always)
     public mutating func record(_ milliseconds: Int64) {
         let value = Swift.max(0, milliseconds)
         counts[Swift.min(Self.bucket(value), counts.count - 1)] += 1

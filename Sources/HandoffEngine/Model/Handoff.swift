@@ -73,25 +73,26 @@ public struct Handoff: Hashable, Sendable {
         if !metadata.isEmpty { metadata = [:] }
     }
 
-    /// Re-initialises a cleared record (``clearPayload()``) in place for a new request. The
-    /// reference-counted fields are written only when the request has them, so a request made
-    /// through the handle API touches plain values only.
-    mutating func reset(
-        id: HandoffID, tenantID: TenantID, chatID: ChatID?, state: HandoffState, requestedAt: Timestamp, history: [ChatTurn],
-        lastUserMessage: String?, metadata: [String: String]
-    ) {
+    /// Re-initialises a cleared record (``clearPayload()``) in place for a new request: the
+    /// plain fields only, so a request made through the handle API (no payload) touches no
+    /// reference-counted field. ``attach(_:)`` adds a widget request's payload.
+    mutating func reset(id: HandoffID, tenantID: TenantID, state: HandoffState, requestedAt: Timestamp) {
         self.id = id
         self.tenantID = tenantID
-        if let chatID { self.chatID = chatID }
         self.state = state
         self.requestedAt = requestedAt
         pickedUpAt = nil
         resolvedAt = nil
         assignedAgentID = nil
         resolvedBy = nil
-        if !history.isEmpty { conversationHistory = history }
-        if let lastUserMessage { self.lastUserMessage = lastUserMessage }
-        if !metadata.isEmpty { self.metadata = metadata }
+    }
+
+    /// Fills a cleared record's payload from the widget's request, writing only what it has.
+    mutating func attach(_ request: HandoffRequest) {
+        chatID = request.chatID
+        if !request.conversationHistory.isEmpty { conversationHistory = request.conversationHistory }
+        if let lastUserMessage = request.lastUserMessage { self.lastUserMessage = lastUserMessage }
+        if !request.metadata.isEmpty { metadata = request.metadata }
     }
 
     /// `pickedUpAt − requestedAt`, once picked up.
