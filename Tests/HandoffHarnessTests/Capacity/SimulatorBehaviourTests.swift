@@ -26,6 +26,24 @@ struct SimulatorBehaviourTests {
         #expect(different.replicationValues[0][.meanWaitSeconds] != (try CapacitySimulator(profile: profile).run()).replicationValues[0][.meanWaitSeconds])
     }
 
+    /// One replication has no confidence interval: the comparison says so (`null`), and no
+    /// row is flagged as lying outside an interval that does not exist.
+    @Test func oneReplicationFlagsNothingOutsideACI() throws {
+        let one = SimulationReport(
+            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 1)).run(),
+            toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
+        #expect(!one.comparison.isEmpty)
+        #expect(one.comparison.allSatisfy { $0.analyticWithinCI == nil })
+        #expect(!one.terminalSummary().contains("*"))
+        let json = String(decoding: try ReportWriter.jsonData(one), as: UTF8.self)
+        #expect(json.contains("\"analyticWithinCI\" : null"))
+
+        let many = SimulationReport(
+            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 5)).run(),
+            toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
+        #expect(many.comparison.allSatisfy { $0.analyticWithinCI != nil })
+    }
+
     @Test func memoryDoesNotGrowWithTheNumberOfHandoffs() throws {
         var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 1, warmup: 0, replications: 1)
         profile.run.horizon = .infinity

@@ -42,14 +42,14 @@ extension SimulationReport {
         for metric in CapacityMetric.allCases {
             guard let e = estimate(metric), !e.mean.isNaN else { continue }
             let compared = comparison.first { $0.metric == metric }
-            let flag = compared.map { $0.analyticWithinCI ? "" : " class=\"off\"" } ?? ""
+            let flag = compared.map { $0.analyticWithinCI == false ? " class=\"off\"" : "" } ?? ""
             page += "<tr\(flag)><td>\(Markup.html(metric.label))</td><td class=\"num\">\(Self.value(e.mean, metric))</td>"
             page += "<td class=\"num\">\(Markup.html(Self.interval(e, metric)))</td>"
             page += "<td class=\"num\">\(compared.map { Self.value($0.analytic, metric) } ?? "")</td>"
             page += "<td class=\"num\">\(compared.map { CapacityFormat.relative($0.relativeDifference) } ?? "")</td></tr>\n"
         }
         page += "</table>\n"
-        if comparison.contains(where: { !$0.analyticWithinCI }) {
+        if comparison.contains(where: { $0.analyticWithinCI == false }) {
             page += "<p class=\"note\">Highlighted rows: the analytic value lies outside the simulated 95% confidence interval.</p>\n"
         }
 

@@ -33,11 +33,11 @@ extension SimulationReport {
             rows.append([
                 label, Self.value(e.mean, metric), Self.interval(e, metric),
                 compared.map { Self.value($0.analytic, metric) } ?? "",
-                compared.map { CapacityFormat.relative($0.relativeDifference) + ($0.analyticWithinCI ? "" : " *") } ?? "",
+                compared.map { CapacityFormat.relative($0.relativeDifference) + ($0.analyticWithinCI == false ? " *" : "") } ?? "",
             ])
         }
         out += Self.table(rows)
-        if comparison.contains(where: { !$0.analyticWithinCI }) {
+        if comparison.contains(where: { $0.analyticWithinCI == false }) {
             out += "  * analytic value outside the simulated 95% CI\n"
         }
         let busy = intervals.filter { $0.counts.arrivals > 0 }

@@ -70,13 +70,14 @@ public struct SimulationReport: Sendable, Encodable {
     }
 
     /// One statistic side by side: simulated (with CI) and analytic, relative difference
-    /// (simulated − analytic) / analytic, and whether the analytic value is inside the CI.
+    /// (simulated − analytic) / analytic, and whether the analytic value is inside the CI
+    /// (`null` when there is no CI: a single replication).
     public struct Comparison: Sendable, Encodable {
         public var metric: CapacityMetric
         public var simulated: Estimate
         public var analytic: Double
         public var relativeDifference: Double?
-        public var analyticWithinCI: Bool
+        public var analyticWithinCI: Bool?
 
         private enum Keys: String, CodingKey { case metric, simulated, analytic, relativeDifference, analyticWithinCI }
         /// Every key always present; an undefined relative difference (analytic 0) is `null`.
@@ -215,7 +216,7 @@ public struct SimulationReport: Sendable, Encodable {
                 comparison.append(
                     Comparison(
                         metric: metric, simulated: estimate, analytic: value, relativeDifference: difference,
-                        analyticWithinCI: estimate.contains(value) || (estimate.mean == value)))
+                        analyticWithinCI: estimate.halfWidth == nil ? nil : estimate.contains(value) || estimate.mean == value))
                 if let difference { relative[metric] = difference }
             }
         } else {
