@@ -129,6 +129,38 @@ import Testing
         }
     }
 
+    /// The two halves a store runs around its lock: the challenge reads, the caller verifies,
+    /// and completing applies only a verified, still-current challenge.
+    @Test func loginInTwoStepsAppliesOnlyAVerifiedCurrentChallenge() throws {
+        var world = World()
+        let ann = try world.addUser("ann@acme.test", role: .supportStaff, password: "correct horse")
+        let challenge = world.core.loginChallenge(email: " ANN@acme.test")
+        #expect(challenge.userID == ann)
+        #expect(challenge.passwordHash.verify("correct horse") && !challenge.passwordHash.verify("wrong"))
+        #expect(throws: HandoffError.invalidCredentials) {
+            _ = try world.core.completeLogin(challenge, passwordMatches: false, now: world.now, events: &world.events)
+        }
+        #expect(try world.core.completeLogin(challenge, passwordMatches: true, now: world.now, events: &world.events).id == ann)
+
+        // A challenge read before the account changed is refused, whatever the caller says.
+        let stale = LoginChallenge(userID: ann, passwordHash: PasswordHash(password: "old", salt: [9], iterations: 1))
+        #expect(throws: HandoffError.invalidCredentials) {
+            _ = try world.core.completeLogin(stale, passwordMatches: true, now: world.now, events: &world.events)
+        }
+
+        // An unknown email gets a decoy as costly as the newest account, matched by nothing.
+        _ = try world.core.addUser(User(
+            id: IDs.user(900), tenantID: World.acme, email: "costly@acme.test",
+            passwordHash: PasswordHash(password: "pw", salt: [1], iterations: 3), firstName: "C", lastName: "L", role: .supportStaff))
+        let nobody = world.core.loginChallenge(email: "nobody@acme.test")
+        #expect(nobody.userID == nil)
+        #expect(nobody.passwordHash.iterations == 3)
+        #expect(!nobody.passwordHash.verify("") && !nobody.passwordHash.verify("correct horse"))
+        #expect(throws: HandoffError.invalidCredentials) {
+            _ = try world.core.completeLogin(nobody, passwordMatches: true, now: world.now, events: &world.events)
+        }
+    }
+
     @Test func passwordHashVerifies() {
         let hash = PasswordHash(password: "pw", salt: [1, 2, 3], iterations: 2)
         #expect(hash.verify("pw"))

@@ -11,8 +11,29 @@ public struct PasswordHash: Hashable, Sendable {
         self.digest = SHA256.pbkdf2(password: Array(password.utf8), salt: salt, iterations: iterations)
     }
 
+    /// A hash from its parts (as stored).
+    public init(salt: [UInt8], iterations: Int, digest: [UInt8]) {
+        self.salt = salt
+        self.iterations = iterations
+        self.digest = digest
+    }
+
     public func verify(_ password: String) -> Bool {
         SHA256.constantTimeEquals(SHA256.pbkdf2(password: Array(password.utf8), salt: salt, iterations: iterations), digest)
+    }
+}
+
+/// The first half of a login (``HandoffCore/loginChallenge(email:)``): which account, and the
+/// hash its password must match. Verifying it (``PasswordHash/verify(_:)``) is the slow part.
+public struct LoginChallenge: Hashable, Sendable {
+    /// `nil`: no account has that email; the hash is then a decoy that no password matches,
+    /// as costly as the newest account's, so unknown emails take as long to refuse.
+    public let userID: UserID?
+    public let passwordHash: PasswordHash
+
+    /// A decoy of the given cost: its digest is all zeros, which no PBKDF2 output is in practice.
+    static func decoy(iterations: Int) -> PasswordHash {
+        PasswordHash(salt: Array("handoff-login-decoy".utf8), iterations: iterations, digest: [UInt8](repeating: 0, count: 32))
     }
 }
 

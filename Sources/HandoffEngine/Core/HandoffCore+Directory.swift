@@ -52,6 +52,7 @@ extension HandoffCore {
         stored.email = email
         users[user.id] = stored
         userByEmail[email] = user.id
+        decoyLoginIterations = user.passwordHash.iterations
     }
 
     /// Adds an agent to a tenant. Only the system, the tenant's `client_admin` or platform staff may.
@@ -145,11 +146,35 @@ extension HandoffCore {
     }
 
     /// Checks an email and password; on success the caller's agent record (if any) comes online.
+    ///
+    /// The two steps below in one call. A store that serialises commands should call them
+    /// itself and verify the password between them, outside its lock: the password hash is
+    /// slow on purpose (PBKDF2), and every other command would wait for it.
     public mutating func login<Sink: EventSink>(
         email: String, password: String, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> User {
+        let challenge = loginChallenge(email: email)
+        return try completeLogin(challenge, passwordMatches: challenge.passwordHash.verify(password), now: now, events: &events)
+    }
+
+    /// What a login must verify: the account's password hash, or — for an unknown email — a
+    /// decoy as costly as the newest account's, so the answer takes as long either way.
+    /// Reads only.
+    public func loginChallenge(email: String) -> LoginChallenge {
         let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard let userID = userByEmail[email], let user = users[userID], user.passwordHash.verify(password) else {
+        guard let userID = userByEmail[email], let user = users[userID] else {
+            return LoginChallenge(userID: nil, passwordHash: LoginChallenge.decoy(iterations: decoyLoginIterations))
+        }
+        return LoginChallenge(userID: user.id, passwordHash: user.passwordHash)
+    }
+
+    /// Applies a login whose password the caller checked against `challenge.passwordHash`.
+    /// Refused (``HandoffError/invalidCredentials``) when it did not match, the email was
+    /// unknown, or the account changed or went away since the challenge was read.
+    public mutating func completeLogin<Sink: EventSink>(
+        _ challenge: LoginChallenge, passwordMatches: Bool, now: Timestamp, events: inout Sink
+    ) throws(HandoffError) -> User {
+        guard passwordMatches, let userID = challenge.userID, let user = users[userID], user.passwordHash == challenge.passwordHash else {
             throw .invalidCredentials
         }
         if let tenantID = user.tenantID {

@@ -135,8 +135,14 @@ public final class MemoryHandoffStore: HandoffStore {
         try command { core, _, now, _ throws(HandoffError) in try core.authenticateWidget(apiKey: apiKey, referrer: referrer, now: now) }
     }
 
+    /// The password is verified outside the lock (PBKDF2 takes milliseconds by design; nothing
+    /// else should wait for it); the login then takes effect only if the account is unchanged.
     public func login(email: String, password: String) throws(HandoffError) -> User {
-        try command { core, _, now, events throws(HandoffError) in try core.login(email: email, password: password, now: now, events: &events) }
+        let challenge = withCore { $0.loginChallenge(email: email) }
+        let matches = challenge.passwordHash.verify(password)
+        return try command { core, _, now, events throws(HandoffError) in
+            try core.completeLogin(challenge, passwordMatches: matches, now: now, events: &events)
+        }
     }
 
     public func logout(_ userID: UserID) throws(HandoffError) {
