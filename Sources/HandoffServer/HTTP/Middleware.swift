@@ -27,7 +27,9 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let route = Self.routeLabel(context.endpointPath)
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: elapsed)
-        response.headers[.requestID] = context.id
+        // Hummingbird keeps the request id in the logger's metadata (`context.id` force-unwraps
+        // it); a log handler that stores no metadata must not crash the server.
+        if let id = context.logger[metadataKey: "hb.request.id"] { response.headers[.requestID] = "\(id)" }
         let status = response.status.code
         context.logger.log(
             level: status >= 500 ? .error : logLevel, "\(request.method.rawValue) \(route) \(status)",
