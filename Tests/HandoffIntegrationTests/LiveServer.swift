@@ -3,11 +3,10 @@ import HandoffEngine
 import HandoffHarness
 import HandoffServer
 import Logging
-import Synchronization
 
 /// A real ``HandoffServer`` on 127.0.0.1 for one test: a fresh memory store seeded with the
-/// fixtures, a free port (port 0, read back when the server reports it is listening), no rate
-/// limits, and a shutdown (task cancellation) when the body returns.
+/// fixtures, a free port (port 0, handed back by the server's `onListening`), no rate limits,
+/// and a shutdown (task cancellation) when the body returns.
 enum LiveServer {
     /// A secret long enough for jwt-kit; tests only.
     static let secret = "integration-tests-secret-0123456789abcdef"
@@ -21,13 +20,20 @@ enum LiveServer {
         var configuration = ServerConfiguration(jwtSecret: secret, host: "127.0.0.1", port: 0)
         configuration.rateLimits = .disabled
         configure(&configuration)
-        let port = PortCapture()
-        var logger = Logger(label: "integration.server") { _ in PortCapturingHandler(capture: port) }
-        logger.logLevel = .info
         let serverConfiguration = configuration
-        let server = Task { try await runServer(configuration: serverConfiguration, store: store, logger: logger) }
+        // The bound port, or the end of the stream if the server stops first (it failed to start).
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let server = Task {
+            defer { listening.finish() }
+            try await runServer(
+                configuration: serverConfiguration, store: store, logger: Logger(label: "integration.server") { _ in SwiftLogNoOpLogHandler() },  // no output, no metadata
+                onListening: { port in
+                    listening.yield(port)
+                    listening.finish()
+                })
+        }
         defer { server.cancel() }
-        guard let bound = await port.wait(seconds: 20) else {
+        guard let bound = await firstPort(ports, within: .seconds(20)), bound > 0 else {
             server.cancel()
             throw ServerDidNotStart()
         }
@@ -37,39 +43,21 @@ enum LiveServer {
         return result
     }
 
-    struct ServerDidNotStart: Error, CustomStringConvertible {
-        var description: String { "the server did not report a listening port within 20 s" }
-    }
-}
-
-/// Where the server said it listens (the `port` of its "listening" log line).
-final class PortCapture: Sendable {
-    private let port = Mutex<Int?>(nil)
-
-    func set(_ value: Int) { port.withLock { if $0 == nil { $0 = value } } }
-
-    func wait(seconds: Int) async -> Int? {
-        for _ in 0..<(seconds * 50) {
-            if let value = port.withLock({ $0 }) { return value }
-            try? await Task.sleep(for: .milliseconds(20))
+    /// The first port reported, `nil` if the stream ends first or the deadline passes.
+    private static func firstPort(_ ports: AsyncStream<Int>, within deadline: Duration) async -> Int? {
+        await withTaskGroup(of: Int?.self) { group in
+            group.addTask { await ports.first { _ in true } }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        return nil
-    }
-}
-
-/// Drops every log line except the one that says which port the server bound.
-struct PortCapturingHandler: LogHandler {
-    let capture: PortCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
-        guard event.message.description.contains("listening"), let value = event.metadata?["port"], let port = Int("\(value)"), port > 0 else { return }
-        capture.set(port)
+    struct ServerDidNotStart: Error, CustomStringConvertible {
+        var description: String { "the server did not report a listening port within 20 s (or stopped before it did)" }
     }
 }

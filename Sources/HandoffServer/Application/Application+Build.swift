@@ -18,7 +18,7 @@ import ServiceLifecycle
 /// try await app.runService()   // serves until SIGINT or SIGTERM, then shuts down gracefully
 /// ```
 ///
-/// Run it as a `Service` with ``runServer(configuration:store:clock:logger:)`` or
+/// Run it as a `Service` with ``runServer(configuration:store:clock:logger:onListening:)`` or
 /// `app.runService()`, or put the application itself into a larger `ServiceGroup` (it is a
 /// `Service`; the group's graceful shutdown drains in-flight requests and closes sockets with
 /// 1000). This is what `handoff-sim serve` does.
@@ -29,25 +29,29 @@ import ServiceLifecycle
 ///   - clock: "now" for token expiry and rate limits. Default: the system clock. Tests pass
 ///     the store's ``ManualWallClock`` so expiry and refills happen exactly when told.
 ///   - logger: request and server logs.
+///   - onListening: called once the socket is bound, with the port (the real one when
+///     `configuration.port` is 0, the way tests and tools learn it).
 /// The WebSocket hub subscribes to the store's events when the application is built, so build
 /// it to run it: an application that is never run keeps that subscription's backlog.
 ///
 /// - Throws: ``ServerConfigurationError`` for a bad configuration (a JWT secret under 32 bytes).
 public func buildApplication(
-    configuration: ServerConfiguration, store: any HandoffStore, clock: any WallClock = SystemWallClock(), logger: Logger
+    configuration: ServerConfiguration, store: any HandoffStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
     let server = try await ServerAssembly(configuration: configuration, store: store, clock: clock, logger: logger)
-    return server.application()
+    return server.application(onListening: onListening)
 }
 
 /// Builds the server and serves until SIGINT or SIGTERM, then shuts down gracefully.
 /// - Throws: ``ServerConfigurationError`` before anything starts, or a start-up failure
 ///   (the port is taken).
 public func runServer(
-    configuration: ServerConfiguration, store: any HandoffStore, clock: any WallClock = SystemWallClock(), logger: Logger
+    configuration: ServerConfiguration, store: any HandoffStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+    onListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws {
-    let app = try await buildApplication(configuration: configuration, store: store, clock: clock, logger: logger)
+    let app = try await buildApplication(configuration: configuration, store: store, clock: clock, logger: logger, onListening: onListening)
     try await app.runService()
 }
 
@@ -79,7 +83,7 @@ struct ServerAssembly {
             ? WebSocketHub(store: store, bufferSize: configuration.webSocket.outboundBufferSize, metrics: metrics, logger: logger) : nil
     }
 
-    func application() -> some ApplicationProtocol {
+    func application(onListening: @escaping @Sendable (_ port: Int) async -> Void) -> some ApplicationProtocol {
         var services: [any Service] = []
         if let hub { services.append(hub) }
         if let interval = configuration.sweepInterval {
@@ -92,7 +96,9 @@ struct ServerAssembly {
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             services: services,
             onServerRunning: { channel in
-                logger.info("Handoff server listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? -1)"])
+                let port = channel.localAddress?.port ?? -1
+                logger.info("Handoff server listening", metadata: ["host": "\(host)", "port": "\(port)"])
+                await onListening(port)
             },
             logger: logger)
     }

@@ -10,7 +10,7 @@ import Logging
 /// try await app.runService()
 /// ```
 ///
-/// ``validate()`` checks the values (``buildApplication(configuration:store:clock:logger:)``
+/// ``validate()`` checks the values (``buildApplication(configuration:store:clock:logger:onListening:)``
 /// calls it) and throws ``ServerConfigurationError`` instead of crashing on a bad one.
 public struct ServerConfiguration: Sendable {
     // MARK: Network

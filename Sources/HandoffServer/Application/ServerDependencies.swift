@@ -1,6 +1,6 @@
 import HandoffEngine
 
-/// What every controller needs, built once by ``buildApplication(configuration:store:clock:logger:)``.
+/// What every controller needs, built once by ``buildApplication(configuration:store:clock:logger:onListening:)``.
 struct ServerDependencies: Sendable {
     let store: any HandoffStore
     let configuration: ServerConfiguration
