@@ -23,10 +23,12 @@ enum LiveServer {
         let serverConfiguration = configuration
         // The bound port, or the end of the stream if the server stops first (it failed to start).
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        // No output and no metadata: the server must not depend on what a log handler keeps.
+        let logger = Logger(label: "integration.server") { _ in SwiftLogNoOpLogHandler() }
         let server = Task {
             defer { listening.finish() }
             try await runServer(
-                configuration: serverConfiguration, store: store, logger: Logger(label: "integration.server") { _ in SwiftLogNoOpLogHandler() },  // no output, no metadata
+                configuration: serverConfiguration, store: store, logger: logger,
                 onListening: { port in
                     listening.yield(port)
                     listening.finish()
