@@ -35,7 +35,7 @@ enum LiveServer {
                 })
         }
         defer { server.cancel() }
-        guard let bound = await firstPort(ports, within: .seconds(20)), bound > 0 else {
+        guard let bound = await ports.first(within: .seconds(20)), bound > 0 else {
             server.cancel()
             throw ServerDidNotStart()
         }
@@ -43,20 +43,6 @@ enum LiveServer {
         server.cancel()
         _ = await server.result
         return result
-    }
-
-    /// The first port reported, `nil` if the stream ends first or the deadline passes.
-    private static func firstPort(_ ports: AsyncStream<Int>, within deadline: Duration) async -> Int? {
-        await withTaskGroup(of: Int?.self) { group in
-            group.addTask { await ports.first { _ in true } }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
     }
 
     struct ServerDidNotStart: Error, CustomStringConvertible {

@@ -101,7 +101,7 @@ struct WebSocketController {
                 guard first != nil else { return }  // closed before saying anything
                 while (try? await iterator.next()) != nil {}
             }
-            guard let identity = await authenticate(await Self.first(of: firstFrames, within: settings.authTimeout)),
+            guard let identity = await authenticate(await firstFrames.first(within: settings.authTimeout) ?? nil),
                   let tenant = identity.tenantID
             else {
                 context.logger.debug("WebSocket authentication failed")
@@ -126,23 +126,6 @@ struct WebSocketController {
               let tenant = identity.tenantID, await store.tenant(tenant)?.status == .active
         else { return nil }
         return identity
-    }
-
-    /// The first inbound text frame, or `nil` after `timeout`, a non-text frame or a close.
-    private static func first(of frames: AsyncStream<String?>, within timeout: Duration) async -> String? {
-        await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                for await frame in frames { return frame }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
     }
 
     // MARK: Widget socket

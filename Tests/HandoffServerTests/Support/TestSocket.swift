@@ -1,5 +1,6 @@
 import Foundation
 import HandoffAPI
+import HandoffServer
 import HummingbirdWSClient
 import Logging
 import NIOWebSocket
@@ -20,20 +21,7 @@ struct TestSocket: Sendable {
     /// The next frame; `nil` when the server closed the socket, or after `timeout` (a guard
     /// against a hanging test, never a way to order events).
     func next(timeout: Duration = .seconds(10)) async -> String? {
-        let incoming = self.incoming
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                for await frame in incoming { return frame }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await incoming.first(within: timeout)
     }
 
     /// Reads frames until the `agent_status` of `agentID` (the fence ``World/fence(_:)`` caused),
