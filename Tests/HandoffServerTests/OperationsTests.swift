@@ -145,11 +145,13 @@ import Testing
         }
         var configuration = ServerConfiguration(jwtSecret: String(repeating: "k", count: 31), port: 70_000)
         configuration.maxBodyBytes = 0
+        configuration.maxConcurrentLogins = 0
         do {
             try configuration.validate()
             Issue.record("validate() accepted a 31-byte secret")
         } catch {
-            #expect(error.problems.count == 3)
+            #expect(error.problems.count == 4)
+            #expect(error.description.contains("maxConcurrentLogins must be at least 1 (got 0)"))
             #expect(error.description.contains("jwtSecret must be at least 32 bytes (got 31)"))
         }
         #expect(throws: Never.self) { try ServerConfiguration(jwtSecret: Fixture.secret).validate() }
@@ -160,6 +162,7 @@ import Testing
         #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
         #expect(configuration.tokenLifetime == .seconds(43_200))
         #expect(configuration.maxBodyBytes == 65_536)
+        #expect(configuration.maxConcurrentLogins == max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         #expect(configuration.sweepInterval == .seconds(10))
         #expect(configuration.rateLimits.perAddress == .init(requestsPerSecond: 200, burst: 500))
         #expect(configuration.rateLimits.perAPIKey == .init(requestsPerSecond: 500, burst: 1000))

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Settings of the live server. Every field has a default except the JWT secret.
@@ -35,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits: RateLimits
     /// Largest accepted request body, in bytes; larger ones get 413. Default 65 536 (64 KiB).
     public var maxBodyBytes: Int
+    /// Logins verified at once; more wait their turn. A login's password hash is CPU-bound
+    /// (PBKDF2), so this keeps threads free for every other request during a burst of logins.
+    /// Default: one less than the active processors, at least 1.
+    public var maxConcurrentLogins: Int
 
     // MARK: Background work
 
@@ -58,7 +63,8 @@ public struct ServerConfiguration: Sendable {
     /// - Parameter jwtSecret: required, at least 32 bytes; every other value has its documented default.
     public init(
         jwtSecret: String, host: String = "127.0.0.1", port: Int = 8080, tokenLifetime: Duration = .seconds(12 * 3600),
-        rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = 64 * 1024, sweepInterval: Duration? = .seconds(10),
+        rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = 64 * 1024,
+        maxConcurrentLogins: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1), sweepInterval: Duration? = .seconds(10),
         webSocket: WebSocket = WebSocket(), requestLogLevel: Logger.Level = .debug, serverName: String? = "handoff-server"
     ) {
         self.jwtSecret = jwtSecret
@@ -67,6 +73,7 @@ public struct ServerConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.rateLimits = rateLimits
         self.maxBodyBytes = maxBodyBytes
+        self.maxConcurrentLogins = maxConcurrentLogins
         self.sweepInterval = sweepInterval
         self.webSocket = webSocket
         self.requestLogLevel = requestLogLevel
@@ -87,6 +94,7 @@ public struct ServerConfiguration: Sendable {
         if !(0...65_535).contains(port) { problems.append("port must be in 0...65535 (got \(port))") }
         if tokenLifetime <= .zero { problems.append("tokenLifetime must be positive") }
         if maxBodyBytes < 1 { problems.append("maxBodyBytes must be at least 1") }
+        if maxConcurrentLogins < 1 { problems.append("maxConcurrentLogins must be at least 1 (got \(maxConcurrentLogins))") }
         if let sweepInterval, sweepInterval <= .zero { problems.append("sweepInterval must be positive (or nil to disable)") }
         for (name, limit) in [("perAddress", rateLimits.perAddress), ("perAPIKey", rateLimits.perAPIKey)] {
             guard let limit else { continue }

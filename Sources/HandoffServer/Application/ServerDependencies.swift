@@ -10,6 +10,8 @@ struct ServerDependencies: Sendable {
     let keyLimiter: RateLimiter?
     /// `nil` when the per-address limit is disabled.
     let addressLimiter: RateLimiter?
+    /// Admits ``ServerConfiguration/maxConcurrentLogins`` logins at a time.
+    let logins: ConcurrencyLimiter
 
     var maxBodyBytes: Int { configuration.maxBodyBytes }
 

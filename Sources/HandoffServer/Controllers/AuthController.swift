@@ -6,6 +6,7 @@ import Hummingbird
 ///
 /// - POST `/login` `{email, password}` → `{token, user}`; a wrong email or password is 401
 ///   "Invalid credentials". Logging in brings the account's agent record online (engine rule).
+///   At most ``ServerConfiguration/maxConcurrentLogins`` logins are verified at once.
 /// - POST `/heartbeat` (Bearer) → `{ok: true}`; refreshes the agent's `lastSeen` and never
 ///   changes a status a person set. An account without an agent record (a `client_admin`
 ///   watching the dashboard) gets `{ok: true}` too: there is nothing to refresh.
@@ -27,7 +28,7 @@ struct AuthController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LoginRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
-        let user = try await store.login(email: body.email, password: body.password)
+        let user = try await dependencies.logins.withPermit { try await store.login(email: body.email, password: body.password) }
         let token = try await dependencies.tokens.issue(for: user)
         return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))
     }
