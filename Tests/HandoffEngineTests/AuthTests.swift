@@ -232,7 +232,7 @@ import Testing
         expectInvalid("maxChats") { _ = try world.core.setMaxChats(zed.id, to: 0, by: .system, events: &world.events) }
         expectInvalid("maxChats") { try world.addAgent("Yan", maxChats: 0) }
         expectInvalid("name") { try world.addAgent("   ") }
-        #expect(try world.addAgent("Dflt").self == world.core.agents.last!.agent.id)
-        #expect(world.core.agents.last!.agent.maxChats == 5)
+        let dflt = try world.addAgent("Dflt")
+        #expect(try world.core.agent(dflt, tenant: World.acme).maxChats == 5)
     }
 }

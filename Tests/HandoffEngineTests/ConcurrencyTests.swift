@@ -103,7 +103,6 @@ import Testing
     /// What one task saw: the pick-ups and assignments that succeeded.
     struct Wins: Sendable {
         var taken: [(HandoffID, AgentID)] = []
-        var commands = 0
     }
 
     static func randomWork(store: MemoryHandoffStore, clock: ManualWallClock, agents: [TenantID: [AgentID]], users: [AgentID: UserID],
@@ -113,7 +112,6 @@ import Testing
         let tenants = [World.acme, World.globex]
         func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
         for _ in 0..<commands {
-            wins.commands += 1
             let tenant = pick(tenants)
             let chat = ChatID("chat-\(Int.random(in: 0..<15, using: &rng))")
             let agent = pick(agents[tenant]!)
@@ -184,10 +182,10 @@ import Testing
             }
             return await group.reduce(into: Wins()) { total, next in
                 total.taken += next.taken
-                total.commands += next.commands
             }
         }
-        #expect(wins.commands == 16 * 150)
+        // Some pick-ups won, so the one-winner check below has something to check.
+        #expect(wins.taken.count > 20)
         #expect(store.invariantViolations() == [])
 
         // At most one pick-up (or assignment) of each handoff succeeded, and it is the one that holds.

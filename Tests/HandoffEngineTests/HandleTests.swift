@@ -40,6 +40,48 @@ import Testing
         world.expectSound()
     }
 
+    /// Without retention a closed handoff's slot is reused at once. Whatever the last
+    /// occupant carried (payload, contact, messages, agent, times) must not show through,
+    /// whichever API the next request comes by.
+    @Test(arguments: [true, false])
+    func aReusedSlotKeepsNothingOfItsLastHandoff(nextByHandle: Bool) throws {
+        var world = World(configuration: .init(retainsClosedHandoffs: false))
+        let ann = try world.addAgent("Ann")
+        let first = IDs.handoff(1)
+        let request = HandoffRequest(
+            chatID: "chat-1", conversationHistory: [ChatTurn(role: "user", content: "hi bot")], lastUserMessage: "human please",
+            metadata: ["page": "/pricing"])
+        _ = try world.core.requestHandoff(request, tenant: World.acme, id: first, now: world.now, events: &world.events)
+        _ = try world.pickUp(first, by: ann)
+        _ = try world.userMessage("my order", first)
+        _ = try world.agentMessage("on it", first, by: ann)
+        _ = try world.submitAfterHours("chat-1", email: "v@example.com", message: "call me")
+        _ = try world.resolve(first, by: ann)
+        #expect(world.core.storedHandoffCount == 0)
+        let slot = try #require(world.core.freeSlots.last)
+
+        world.advance(.seconds(5))
+        let reused: Handoff
+        if nextByHandle {
+            let ref = try #require(try world.core.requestHandoff(tenant: try world.core.tenantRef(World.acme), now: world.now, events: &world.events))
+            #expect(Int(ref.slot) == slot)
+            reused = world.core.handoffs[slot].handoff
+            #expect(reused.chatID == .none && reused.id == .anonymous)
+        } else {
+            reused = try world.request("chat-2").handoff
+            #expect(world.core.handoffs[slot].handoff == reused)
+            #expect(reused.chatID == "chat-2")
+        }
+        #expect(world.core.storedHandoffCount == 1)
+        #expect(world.core.handoffs.count == 1, "the slot was reused, not a new one appended")
+        #expect(reused.state == .pending && reused.requestedAt == world.now)
+        #expect(reused.pickedUpAt == nil && reused.resolvedAt == nil && reused.assignedAgentID == nil && reused.resolvedBy == nil)
+        #expect(reused.userEmail == nil && reused.userMessage == nil && reused.lastUserMessage == nil)
+        #expect(reused.conversationHistory.isEmpty && reused.metadata.isEmpty)
+        #expect(world.core.handoffs[slot].messages.isEmpty && world.core.handoffs[slot].agent == -1)
+        #expect(world.core.invariantViolations() == [])
+    }
+
     @Test func handleRefusalsMatchTheIDAPI() throws {
         var world = World()
         let ann = try world.addAgent("Ann", maxChats: 1)

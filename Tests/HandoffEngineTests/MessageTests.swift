@@ -69,9 +69,6 @@ import Testing
         var (world, id, ann, _) = try Self.activeChat()
         expectInvalid("message") { try world.userMessage(text, id) }
         expectInvalid("message") { try world.agentMessage(text, id, by: ann) }
-        expectInvalid("message") {
-            _ = try world.core.postSystemMessage(text, handoff: id, tenant: World.acme, id: IDs.message(1), now: world.now, events: &world.events)
-        }
         #expect(world.events == [])
         #expect(try world.core.messages(handoff: id, tenant: World.acme) == [])
     }
@@ -101,7 +98,7 @@ import Testing
         // Three messages in the same millisecond.
         let first = try world.userMessage("a", id)
         let second = try world.agentMessage("b", id, by: ann)
-        let third = try world.core.postSystemMessage("c", handoff: id, tenant: World.acme, id: IDs.message(500), now: t, events: &world.events)
+        let third = try world.userMessage("c", id)
         #expect([first, second, third].map(\.sequence) == [1, 2, 3])
         #expect([first, second, third].map(\.timestamp) == [t, t + .milliseconds(1), t + .milliseconds(2)])
         // A clock that has not caught up yet still moves the conversation forward…

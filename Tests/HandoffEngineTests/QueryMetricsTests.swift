@@ -144,6 +144,20 @@ import Testing
         #expect(world.metrics().totalRequests == 3)
     }
 
+    /// The window's request times are pruned in batches (every 64 requests): many requests
+    /// over several windows keep the count exact and the stored times bounded.
+    @Test func manyRequestsOverSeveralWindowsStayExactAndBounded() throws {
+        var world = World(configuration: .init(metricsWindow: .seconds(60)))
+        let tenant = try world.core.tenantSlot(World.acme)
+        for k in 1...300 {
+            world.advance(.seconds(1))
+            _ = try world.request(ChatID("chat-\(k)"))
+            #expect(world.metrics().requestsInWindow == min(k, 60), "after request \(k)")
+            #expect(world.core.tenants[tenant].metrics.requestTimes.count <= 60 + 64)
+        }
+        #expect(world.metrics().totalRequests == 300)
+    }
+
     @Test func aConfiguredMetricsWindowIsHonoured() throws {
         var world = World(configuration: .init(metricsWindow: .seconds(60)))
         let t0 = world.now

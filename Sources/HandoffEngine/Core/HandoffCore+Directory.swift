@@ -161,8 +161,7 @@ extension HandoffCore {
     /// decoy as costly as the newest account's, so the answer takes as long either way.
     /// Reads only.
     public func loginChallenge(email: String) -> LoginChallenge {
-        let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard let userID = userByEmail[email], let user = users[userID] else {
+        guard let userID = userByEmail[Self.emailKey(email)], let user = users[userID] else {
             return LoginChallenge(userID: nil, passwordHash: LoginChallenge.decoy(iterations: decoyLoginIterations))
         }
         return LoginChallenge(userID: user.id, passwordHash: user.passwordHash)
@@ -221,10 +220,14 @@ extension HandoffCore {
 
     // MARK: Validation rules
 
+    /// How an email address is compared and stored: trimmed and lowercased (lookups use it
+    /// without validating; ``normalizedEmail(_:field:)`` validates too).
+    static func emailKey(_ raw: String) -> String { raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+
     /// A plausible email address, trimmed and lowercased: one `@`, a non-empty local part, a
     /// dotted domain, no spaces, at most 254 characters.
     public static func normalizedEmail(_ raw: String, field: String) throws(HandoffError) -> String {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = emailKey(raw)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, !email.contains(where: \.isWhitespace) else {
             throw .invalid(field, "'\(raw)' is not a valid email address")

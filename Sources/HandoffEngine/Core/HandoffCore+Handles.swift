@@ -87,12 +87,12 @@ extension HandoffCore {
         _ content: String, handoff: HandoffRef, from sender: SenderType, now: Timestamp, events: inout Sink
     ) throws(HandoffError) {
         let slot = try slot(handoff)
+        // The agent is the chat's assignee, so there is one only while the chat is active.
         guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
-        let text = try validatedContent(content)
-        let agent = sender == .agent ? agents[handoffs[slot].agent].agent.id : nil
-        if sender == .agent { touch(handoffs[slot].agent, now: stamp(now)) }
         nextInternalMessage &+= 1
-        appendMessage(slot, sender: sender, agent: agent, content: text, id: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: stamp(now), events: &events)
+        _ = try postMessage(
+            slot: slot, sender: sender, agent: sender == .agent ? handoffs[slot].agent : nil, content: content,
+            id: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: now, events: &events)
     }
 
     /// Sets an agent's status as the system (shifts starting and ending).

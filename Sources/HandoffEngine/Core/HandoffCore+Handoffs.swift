@@ -226,7 +226,6 @@ extension HandoffCore {
                     tenant: tenant, agent: -1, inUse: true, previous: -1, next: -1, messages: [], indexed: id != nil,
                     hasChat: request != nil))
         }
-        liveHandoffs += 1
         if let id {
             handoffSlots[id] = slot
         } else if configuration.retainsClosedHandoffs {

@@ -8,12 +8,8 @@ extension HandoffCore {
         _ content: String, handoff handoffID: HandoffID, tenant tenantID: TenantID, id: MessageID, now: Timestamp,
         events: inout Sink
     ) throws(HandoffError) -> Message {
-        let tenant = try activeTenantSlot(tenantID)
-        let slot = try handoffSlot(handoffID, tenant: tenant)
-        guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
-        let text = try validatedContent(content)
-        handoffs[slot].handoff.lastUserMessage = text
-        return appendMessage(slot, sender: .user, agent: nil, content: text, id: id, now: stamp(now), events: &events)
+        let slot = try handoffSlot(handoffID, tenant: try activeTenantSlot(tenantID))
+        return try postMessage(slot: slot, sender: .user, agent: nil, content: content, id: id, now: now, events: &events)
     }
 
     /// The assigned agent writes in an active chat. Any other agent gets
@@ -24,22 +20,23 @@ extension HandoffCore {
     ) throws(HandoffError) -> Message {
         let agent = try agentSlot(agentID)
         let slot = try handoffSlot(handoffID, tenant: agents[agent].tenant)
-        let now = stamp(now)
-        touch(agent, now: now)
-        guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
-        guard handoffs[slot].agent == agent else { throw .notAssignee }
-        let text = try validatedContent(content)
-        return appendMessage(slot, sender: .agent, agent: agentID, content: text, id: id, now: now, events: &events)
+        return try postMessage(slot: slot, sender: .agent, agent: agent, content: content, id: id, now: now, events: &events)
     }
 
-    /// A system notice in an active chat (for example "Ann has joined the chat").
-    public mutating func postSystemMessage<Sink: EventSink>(
-        _ content: String, handoff handoffID: HandoffID, tenant tenantID: TenantID, id: MessageID, now: Timestamp,
-        events: inout Sink
+    /// The message rules, once (the id API and the handle API call this): the tenant active;
+    /// an agent is seen now (even if refused), then the chat must be `active` and the agent its
+    /// assignee; the content is validated; a user's text becomes the chat's last user message.
+    mutating func postMessage<Sink: EventSink>(
+        slot: Int, sender: SenderType, agent: Int?, content: String, id: MessageID, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Message {
-        let slot = try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))
+        guard tenants[handoffs[slot].tenant].tenant.status == .active else { throw .tenantSuspended }
+        let now = stamp(now)
+        if let agent { touch(agent, now: now) }
         guard handoffs[slot].handoff.state == .active else { throw .handoffNotActive }
-        return appendMessage(slot, sender: .system, agent: nil, content: try validatedContent(content), id: id, now: stamp(now), events: &events)
+        if let agent, handoffs[slot].agent != agent { throw .notAssignee }
+        let text = try validatedContent(content)
+        if sender == .user { handoffs[slot].handoff.lastUserMessage = text }
+        return appendMessage(slot, sender: sender, agent: agent.map { agents[$0].agent.id }, content: text, id: id, now: now, events: &events)
     }
 
     /// Appends with the next sequence number and a timestamp strictly after the previous

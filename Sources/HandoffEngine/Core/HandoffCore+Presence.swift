@@ -51,7 +51,7 @@ extension HandoffCore {
     }
 
     /// The earliest time at which ``sweep(now:events:)`` would take someone offline, if anyone
-    /// is online. Lets a virtual-time driver schedule the sweep instead of polling.
+    /// is online: a caller can schedule the next sweep for then instead of polling.
     public func nextSweepDeadline() -> Timestamp? {
         agents.lazy.filter { $0.agent.status != .offline }.map { $0.agent.lastSeen + configuration.inactivityTimeout }.min()
     }

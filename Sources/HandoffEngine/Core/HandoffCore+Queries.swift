@@ -10,7 +10,7 @@ extension HandoffCore {
     public func user(_ id: UserID) -> User? { users[id] }
 
     public func user(email: String) -> User? {
-        userByEmail[email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()].flatMap { users[$0] }
+        userByEmail[Self.emailKey(email)].flatMap { users[$0] }
     }
 
     /// An agent as seen from `tenant`: another tenant's agent does not exist.
@@ -119,7 +119,7 @@ extension HandoffCore {
 
     /// How many handoffs are held in memory (open ones, plus closed ones when retaining),
     /// whether created by id or by handle.
-    public var storedHandoffCount: Int { liveHandoffs }
+    public var storedHandoffCount: Int { handoffs.count - freeSlots.count }
 }
 
 /// Platform-wide queue gauges.

@@ -161,8 +161,6 @@ public struct HandoffCore: Sendable {
     /// The latest `now` seen: records are stamped with at least this, so stored times never go
     /// backwards even when concurrent callers read the clock slightly out of order.
     var latest = Timestamp.epoch
-    /// Records in use (open handoffs, plus closed ones when retaining).
-    var liveHandoffs = 0
     /// Counter for ids of messages the core writes itself in the handle API.
     var nextInternalMessage: UInt64 = 0
     /// The PBKDF2 cost of the newest account: a login for an unknown email verifies a decoy
@@ -241,17 +239,6 @@ public struct HandoffCore: Sendable {
         }
     }
 
-    mutating func allocateSlot(_ record: HandoffRecord) -> Int {
-        if let slot = freeSlots.popLast() {
-            let generation = handoffs[slot].generation &+ 1
-            handoffs[slot] = record
-            handoffs[slot].generation = generation
-            return slot
-        }
-        handoffs.append(record)
-        return handoffs.count - 1
-    }
-
     /// Mutates one record through a single exclusive access (one uniqueness check of the
     /// array instead of one per field written).
     @inline(__always)
@@ -277,6 +264,5 @@ public struct HandoffCore: Sendable {
             if !r.messages.isEmpty { r.messages = [] }
         }
         freeSlots.append(slot)
-        liveHandoffs -= 1
     }
 }

@@ -2,9 +2,10 @@
 /// task, with ids, salts and the time supplied by the store, and the events of each command
 /// published to subscribers in the order the commands took effect.
 ///
-/// Implementations: ``MemoryHandoffStore`` (the embedded default) and the PostgreSQL store.
-/// Every implementation must pass the store conformance suite; two concurrent callers must
-/// never both win a pick-up, and no interleaving may break ``HandoffCore/invariantViolations()``.
+/// Implementations: ``MemoryHandoffStore`` (the embedded default; a PostgreSQL store is
+/// planned). Every implementation must keep the core's guarantees under concurrency: two
+/// concurrent callers never both win a pick-up, and no interleaving may break
+/// ``HandoffCore/invariantViolations()`` (StoreTests and ConcurrencyTests check the memory store).
 public protocol HandoffStore: Sendable {
     // MARK: Directory
     func addTenant(_ tenant: Tenant) async throws(HandoffError)

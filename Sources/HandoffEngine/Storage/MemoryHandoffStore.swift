@@ -14,7 +14,7 @@ import Synchronization
 public final class MemoryHandoffStore: HandoffStore {
     /// Store settings.
     public struct Configuration: Sendable {
-        /// The engine's rules. Default: ``HandoffCore/Configuration/init(inactivityTimeout:retainsClosedHandoffs:defaultMaxChats:maxMessageLength:metricsWindow:)``.
+        /// The engine's rules. Default: ``HandoffCore/Configuration/init(inactivityTimeout:retainsClosedHandoffs:defaultMaxChats:maxMessageLength:metricsWindow:admission:)``.
         public var core: HandoffCore.Configuration
         /// Where "now" comes from. Default: the system clock.
         public var clock: any WallClock
@@ -52,10 +52,10 @@ public final class MemoryHandoffStore: HandoffStore {
     }
 
     /// Runs one command on the core under the lock and publishes what it caused.
-    private func command<T>(
-        _ body: (inout HandoffCore, inout IdentifierGenerator, Timestamp, inout [HandoffEvent]) throws(HandoffError) -> T
-    ) throws(HandoffError) -> T {
-        try state.withLock { (state: inout State) throws(HandoffError) -> T in
+    private func command<T, Failure: Error>(
+        _ body: (inout HandoffCore, inout IdentifierGenerator, Timestamp, inout [HandoffEvent]) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        try state.withLock { (state: inout State) throws(Failure) -> T in
             var events: [HandoffEvent] = []
             let result = try body(&state.core, &state.ids, clock.now(), &events)
             for event in events {
@@ -98,13 +98,15 @@ public final class MemoryHandoffStore: HandoffStore {
         try command { core, _, _, _ throws(HandoffError) in try core.setTenantStatus(id, status) }
     }
 
+    /// The password is hashed outside the lock (PBKDF2 is slow by design), between drawing the
+    /// id and salt and storing the account.
     public func addUser(_ user: NewUser) throws(HandoffError) -> User {
-        let iterations = passwordIterations
-        return try command { core, ids, _, _ throws(HandoffError) in
-            let stored = User(
-                id: user.id ?? ids.id(), tenantID: user.tenantID, email: user.email,
-                passwordHash: PasswordHash(password: user.password, salt: ids.bytes(16), iterations: iterations),
-                firstName: user.firstName, lastName: user.lastName, role: user.role)
+        let (id, salt) = state.withLock { state in (user.id ?? state.ids.id(), state.ids.bytes(16)) }
+        let stored = User(
+            id: id, tenantID: user.tenantID, email: user.email,
+            passwordHash: PasswordHash(password: user.password, salt: salt, iterations: passwordIterations),
+            firstName: user.firstName, lastName: user.lastName, role: user.role)
+        return try command { core, _, _, _ throws(HandoffError) in
             try core.addUser(stored)
             return core.user(stored.id)!
         }
@@ -167,12 +169,7 @@ public final class MemoryHandoffStore: HandoffStore {
 
     @discardableResult
     public func sweep() -> [AgentID] {
-        state.withLock { state in
-            var events: [HandoffEvent] = []
-            let swept = state.core.sweep(now: clock.now(), events: &events)
-            for event in events { for c in state.subscribers.values { c.yield(event) } }
-            return swept
-        }
+        command { core, _, now, events in core.sweep(now: now, events: &events) }
     }
 
     // MARK: Handoffs
