@@ -9,9 +9,10 @@ struct PlanCommand: ParsableCommand {
         abstract: "Find the cheapest staffing (agents × maxChats × notification mode) that meets a service target.",
         discussion: """
             Sweeps the grid for the profile (or the textbook model from the flags, as in \
-            simulate). Each cell is first screened with Erlang C/A at the mean arrival rate \
-            with instant notification — an optimistic bound, so cells that miss the target \
-            by more than 0.05 there are not simulated — then, for each maxChats and mode, \
+            simulate; the profile's admission must be agentOnline). Each cell is first screened \
+            with Erlang C/A at the mean arrival rate with instant notification — an optimistic \
+            bound for the service level and abandonment, so cells that miss those by more than \
+            0.05 there are not simulated — then, for each maxChats and mode, \
             simulated from the smallest surviving agent count upwards until one meets the \
             target with its whole 95% CI; larger cells are dominated. Prints the cheapest \
             configurations (fewest agents, then fewest slots) and writes plan.json, plan.csv \
@@ -95,6 +96,12 @@ struct PlanCommand: ParsableCommand {
         guard base.agentGroups.count == 1 else {
             throw ValidationError("plan needs a profile with exactly one agent group; this one has \(base.agentGroups.count)")
         }
+        guard base.admission == .agentOnline else {
+            throw ValidationError(
+                "plan needs admission agentOnline (requests wait for a slot): under freeSlot a request that finds every slot busy "
+                    + "gets the after-hours form, which the service-level and abandonment targets do not count. "
+                    + "Pass --admission agentOnline or set `admission: agentOnline` in the profile.")
+        }
         if let within { base.run.serviceLevelThreshold = within }
         let maxChats = model.maxChats.map { [$0] } ?? maxChatsList.flatMap(Self.parseList) ?? [1, 2, 3]
         let agents = model.agents.map { $0...$0 } ?? agentsRange.flatMap(Self.parseRange)
@@ -114,7 +121,7 @@ struct PlanCommand: ParsableCommand {
         let wall = ContinuousClock.now - wallStart
         let report = PlanReport(
             planner: planner, cells: cells, toolVersion: HandoffSim.version, commandLine: CommandLine.arguments, startedAt: started.iso8601,
-            endedAt: SystemWallClock().now().iso8601, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+            endedAt: SystemWallClock().now().iso8601, wallSeconds: wall.seconds)
         print(report.terminalSummary(), terminator: "")
         let formats = (try? ReportFormat.parseList(format)) ?? [.json]
         do {

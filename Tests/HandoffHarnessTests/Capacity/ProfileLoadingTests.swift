@@ -111,6 +111,7 @@ struct ProfileLoadingTests {
             ["simulate", "--bogus-flag"],
             ["simulate", "/nonexistent/profile.yaml"],
             ["plan", "--arrival-rate", "60", "--handle-time", "720"],
+            ["plan", "--arrival-rate", "60", "--handle-time", "720", "--target-sl", "0.8", "--admission", "freeSlot"],
         ]
         for arguments in cases {
             let (status, stderr, _) = try runBinary(binary, arguments)

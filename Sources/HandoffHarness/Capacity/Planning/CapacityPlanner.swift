@@ -1,3 +1,5 @@
+import HandoffEngine
+
 /// What a staffing plan must achieve. Unset targets are not checked.
 public struct PlanTarget: Hashable, Sendable, Encodable {
     /// Minimum service level P(wait ≤ `within`) (`--target-sl`).
@@ -107,10 +109,14 @@ extension AnalyticSummary: Encodable {
 /// Every target is monotone in the number of agents (more agents: higher service level, less
 /// abandonment, lower occupancy), so for each (maxChats, mode) the planner looks for the
 /// smallest feasible number of agents:
-/// 1. **Analytic screening.** Erlang C (or A) at the profile's mean arrival rate, mean handle
-///    time and mean patience, with instant notification, is an optimistic bound for the real
-///    profile (notification delays and slowdown only add wait). Cells that miss a target by more
-///    than ``screeningMargin`` even there are `screenedOut`, not simulated.
+/// 1. **Analytic screening** (admission `agentOnline` only: the waiting system the formulas
+///    describe). Erlang C (or A) at the profile's mean arrival rate, mean handle time and mean
+///    patience, with instant notification, is an optimistic bound for the service level and the
+///    abandonment of the real profile (notification delays and slowdown only add wait). Cells
+///    that miss one of those by more than ``screeningMargin`` even there are `screenedOut`, not
+///    simulated. Occupancy is not screened: with patience, slower pick-ups mean more
+///    abandonment and so *lower* occupancy than the formula's. Under `freeSlot` every cell is
+///    simulated (`handoff-sim plan` refuses `freeSlot`: its targets ignore after-hours answers).
 /// 2. **Simulation near the boundary.** From the smallest surviving agent count upwards, each
 ///    cell is simulated (the profile's replications, common random numbers across cells) until
 ///    one is `feasible` with its whole 95 % CI inside the targets; later cells are `dominated`.
@@ -146,6 +152,7 @@ public struct CapacityPlanner: Sendable {
         let lambda = profile.arrivals.meanRatePerHour / 3600
         let handle = profile.conversation.handleTime.mean
         let patience = profile.users.patience?.mean
+        let screens = profile.admission == .agentOnline
         for notification in grid.notifications {
             for maxChats in grid.maxChats {
                 var settled = false
@@ -162,42 +169,52 @@ public struct CapacityPlanner: Sendable {
                         cells.append(cell)
                         continue
                     }
+                    guard screens else {
+                        cells.append(try simulated(cell, notification: notification, settled: &settled))
+                        continue
+                    }
                     guard let analytic else {
                         cell.reason = "unstable: offered load \(CapacityFormat.fixed(model.offeredLoad, 2)) ≥ \(slots) slots and nobody abandons"
                         cells.append(cell)
                         continue
                     }
-                    let margin = target.margin(
-                        serviceLevel: analytic.serviceLevel, abandonment: analytic.abandonmentRate, occupancy: analytic.occupancy)
+                    // Occupancy 0: never screened (see the type's documentation).
+                    let margin = target.margin(serviceLevel: analytic.serviceLevel, abandonment: analytic.abandonmentRate, occupancy: 0)
                     if margin < -screeningMargin {
                         cell.reason = "analytic (instant notification) misses the target by \(CapacityFormat.fixed(-margin, 3))"
                         cells.append(cell)
                         continue
                     }
-                    let result = try CapacitySimulator(profile: profile(agents: agents, maxChats: maxChats, notification: notification)).run()
-                    cell.simulated = result.summary
-                    let sl = result.summary[.serviceLevel] ?? Estimate(values: [])
-                    let ab = result.summary[.abandonmentRate] ?? Estimate(values: [])
-                    let occ = result.summary[.occupancy] ?? Estimate(values: [])
-                    let meanMargin = target.margin(serviceLevel: sl.mean, abandonment: ab.mean, occupancy: occ.mean)
-                    let worstMargin = target.margin(
-                        serviceLevel: sl.ciLow ?? sl.mean, abandonment: ab.ciHigh ?? ab.mean, occupancy: occ.ciHigh ?? occ.mean)
-                    if meanMargin < 0 {
-                        cell.verdict = .infeasible
-                        cell.reason = "simulated mean misses the target by \(CapacityFormat.fixed(-meanMargin, 3))"
-                    } else if worstMargin < 0 {
-                        cell.verdict = .marginal
-                        cell.reason = "simulated means meet the target; a 95% CI crosses it"
-                    } else {
-                        cell.verdict = .feasible
-                        cell.reason = "simulated means and 95% CIs meet the target"
-                        settled = true
-                    }
-                    cells.append(cell)
+                    cells.append(try simulated(cell, notification: notification, settled: &settled))
                 }
             }
         }
         return cells
+    }
+
+    /// Simulates one cell and gives its verdict; a feasible one settles its row.
+    private func simulated(_ cell: PlanCell, notification: CapacityProfile.Notification, settled: inout Bool) throws(SimulationError) -> PlanCell {
+        var cell = cell
+        let result = try CapacitySimulator(profile: profile(agents: cell.agents, maxChats: cell.maxChats, notification: notification)).run()
+        cell.simulated = result.summary
+        let sl = result.summary[.serviceLevel] ?? Estimate(values: [])
+        let ab = result.summary[.abandonmentRate] ?? Estimate(values: [])
+        let occ = result.summary[.occupancy] ?? Estimate(values: [])
+        let meanMargin = target.margin(serviceLevel: sl.mean, abandonment: ab.mean, occupancy: occ.mean)
+        let worstMargin = target.margin(
+            serviceLevel: sl.ciLow ?? sl.mean, abandonment: ab.ciHigh ?? ab.mean, occupancy: occ.ciHigh ?? occ.mean)
+        if meanMargin < 0 {
+            cell.verdict = .infeasible
+            cell.reason = "simulated mean misses the target by \(CapacityFormat.fixed(-meanMargin, 3))"
+        } else if worstMargin < 0 {
+            cell.verdict = .marginal
+            cell.reason = "simulated means meet the target; a 95% CI crosses it"
+        } else {
+            cell.verdict = .feasible
+            cell.reason = "simulated means and 95% CIs meet the target"
+            settled = true
+        }
+        return cell
     }
 
     /// Feasible cells (marginal ones after them), cheapest first: fewest agents, then fewest

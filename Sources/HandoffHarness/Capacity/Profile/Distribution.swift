@@ -160,7 +160,8 @@ struct Sampler: Sendable {
             kind = .gamma
             a = (mean / sd) * (mean / sd)
             b = sd * sd / mean
-            let boosted = max(a, 1)
+            // Shape < 1: draw Gamma(shape + 1), then scale by U^{1/shape} (Marsaglia & Tsang 2000, §6).
+            let boosted = a < 1 ? a + 1 : a
             d = boosted - 1.0 / 3.0
             c = 1 / (9 * d).squareRoot()
         case .empirical(let sample):

@@ -131,7 +131,13 @@ public struct ProfileOverrides: Hashable, Sendable {
         if let intervalMinutes { profile.run.interval = intervalMinutes * 60 }
         if let maxArrivals {
             profile.run.maxArrivals = maxArrivals
-            if durationHours == nil { profile.run.horizon = .infinity }
+            if durationHours == nil {
+                profile.run.horizon = .infinity
+                // Without a horizon only the arrivals end the run: with none, it would never end.
+                if !(profile.arrivals.meanRatePerHour > 0) {
+                    problems.append("--arrivals without --duration needs a positive arrival rate (the run ends after the N-th arrival)")
+                }
+            }
         }
         if profile.run.warmup >= profile.run.horizon {
             problems.append(

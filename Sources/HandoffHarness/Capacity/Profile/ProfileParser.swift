@@ -122,7 +122,7 @@ struct ProfileParser {
                 return nil
             }
             let count = fields["count"].flatMap { reader.int($0, at: fields.path("count"), min: 1) }
-            let maxChats = fields["maxChats"].map { reader.int($0, at: fields.path("maxChats"), min: 1) } ?? 5
+            let maxChats = fields["maxChats"].map { reader.int($0, at: fields.path("maxChats"), min: 1) } ?? HandoffCore.Configuration().defaultMaxChats
             let shifts = fields["shifts"].map { node in
                 reader.list(node, at: fields.path("shifts")) { item, itemPath in shift(item, at: itemPath) }
             } ?? []
@@ -153,7 +153,7 @@ struct ProfileParser {
         return CapacityProfile.Shift(start: start, end: normalizedEnd)
     }
 
-    /// `instant`, `websocket`, `polling`, `polling:5s`, or `{websocket: DISTRIBUTION}`, `{polling: 5s}`.
+    /// `instant`, `websocket`, `websocket:0.2s`, `polling`, `polling:5s`, or `{websocket: DISTRIBUTION}`, `{polling: 5s}`.
     private func notification(_ node: Node, at path: String) -> CapacityProfile.Notification? {
         if node.yamlType == .mapping {
             guard let fields = reader.mapping(node, at: path, keys: ["instant", "websocket", "polling"]) else { return nil }
@@ -172,7 +172,7 @@ struct ProfileParser {
         }
         guard let text = reader.string(node, at: path) else { return nil }
         guard let mode = CapacityProfile.Notification.parse(text) else {
-            reader.report("invalid notification '\(text)'; expected instant, websocket, polling or polling:SECONDS", at: node, path: path)
+            reader.report("invalid notification '\(text)'; expected instant, websocket, websocket:SECONDS, polling or polling:SECONDS", at: node, path: path)
             return nil
         }
         return mode

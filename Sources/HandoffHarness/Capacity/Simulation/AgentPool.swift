@@ -119,8 +119,6 @@ struct WaitingLine: Sendable {
         mask = 63
     }
 
-    var isEmpty: Bool { head == tail }
-
     @inline(__always)
     mutating func append(_ visitor: Int32, generation: UInt32) {
         if tail - head == ring.count { grow() }
@@ -138,11 +136,6 @@ struct WaitingLine: Sendable {
 
     @inline(__always)
     mutating func removeFirst() { head += 1 }
-
-    mutating func removeAll() {
-        head = 0
-        tail = 0
-    }
 
     private mutating func grow() {
         var bigger = ContiguousArray<UInt64>(repeating: 0, count: ring.count * 2)

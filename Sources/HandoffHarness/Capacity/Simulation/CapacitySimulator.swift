@@ -1,3 +1,5 @@
+import HandoffEngine
+
 /// Runs a ``CapacityProfile``'s replications and combines them: the entry point of
 /// `handoff-sim simulate`.
 ///
@@ -30,7 +32,7 @@ public struct CapacitySimulator: Sendable {
             outcomes.append(try runReplication(r))
             kernel += clock.now - start
         }
-        return SimulationResult(profile: profile, outcomes: outcomes, kernelSeconds: kernel.secondsValue)
+        return SimulationResult(profile: profile, outcomes: outcomes, kernelSeconds: kernel.seconds)
     }
 
     /// One replication (0-based index).
@@ -38,12 +40,5 @@ public struct CapacitySimulator: Sendable {
         var kernel = try SimulationKernel(profile: profile, replication: r)
         defer { kernel.deallocate() }
         return try kernel.run()
-    }
-}
-
-extension Duration {
-    var secondsValue: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }

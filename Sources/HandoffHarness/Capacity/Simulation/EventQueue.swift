@@ -157,11 +157,6 @@ struct EventQueue {
         return top
     }
 
-    mutating func removeAll() {
-        heap.removeAll()
-        nextSequence = 0
-    }
-
     /// Frees the buffer; the queue must not be used afterwards.
     func deallocate() { heap.deallocate() }
 }

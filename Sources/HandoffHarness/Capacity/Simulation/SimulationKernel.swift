@@ -7,8 +7,9 @@ import HandoffEngine
 /// keyed by (time, sequence) — same-time events run in scheduling order — plus the arrival
 /// stream, kept outside the heap and merged by the same key. Every visitor and agent has its own
 /// ``RandomStream``. Visitor and agent records are dense arrays reused through free lists, so
-/// after warm-up nothing allocates and memory is proportional to the open handoffs, not to the
-/// handoffs simulated.
+/// once the tables have grown nothing allocates (except the engine's message lists, when chat
+/// messages are modelled) and memory is proportional to the open handoffs, not to the handoffs
+/// simulated.
 ///
 /// What happens, with the engine command for each step:
 /// - a visitor asks for a human (`requestHandoff`): after-hours (`nil`) or queued;
@@ -20,9 +21,11 @@ import HandoffEngine
 /// - a waiting visitor whose patience runs out ends the chat (`endChat` → abandoned);
 /// - shifts start and end (`setStatus` available / offline; open chats continue).
 ///
-/// The kernel mirrors the engine's queue and the agents' eligibility to route without scanning;
-/// debug builds cross-check the mirror against the engine at every decision, and every
-/// replication ends with ``HandoffCore/invariantViolations()`` and a full comparison.
+/// The kernel mirrors the engine's queue (oldest first) and the eligible agents (the engine's
+/// ``HandoffCore/canTakeHandoff(_:)``, asked after every change) to route without scanning;
+/// debug builds also check the queue order against the engine at every pick-up, and every
+/// replication ends with ``HandoffCore/invariantViolations()`` and a comparison of the queue
+/// length, each agent's chats and who is offered work.
 struct SimulationKernel {
     // MARK: Configuration
 
@@ -440,9 +443,8 @@ struct SimulationKernel {
 
     @inline(__always)
     mutating func updatePool(_ a: Int) {
-        let eligible = agents[a].onShift && agents[a].active < agents[a].maxChats
-        pool.update(Int32(a), eligible: eligible, activeChats: agents[a].active)
-        assert(eligible == core.canTakeHandoff(agents[a].ref), "the simulator's eligibility of agent \(a) disagrees with the engine")
+        // The engine's own capacity rule decides who may be offered work.
+        pool.update(Int32(a), eligible: core.canTakeHandoff(agents[a].ref), activeChats: agents[a].active)
     }
 
     // MARK: End of a replication
@@ -471,7 +473,7 @@ struct SimulationKernel {
             agent.staffedTime > 0 ? agent.busyArea / (Double(agent.maxChats) * agent.staffedTime) : Double.nan
         }
         return ReplicationOutcome(
-            intervals: stats.intervals, agentOccupancy: occupancy, engineCalls: calls, requests: Int(visitorCount), endTime: now,
+            intervals: stats.intervals, agentOccupancy: occupancy, engineCalls: calls, requests: Int(visitorCount),
             visitorRecords: visitors.count)
     }
 
@@ -484,8 +486,9 @@ struct SimulationKernel {
             guard active == Int(agent.active) else {
                 throw .inconsistent("agent \(a + 1) serves \(agent.active) chats but the engine counts \(active)", at: now)
             }
-            let eligible = agent.onShift && agent.active < agent.maxChats
-            guard eligible == core.canTakeHandoff(agent.ref) else { throw .inconsistent("agent \(a + 1) eligibility", at: now) }
+            guard pool.contains(Int32(a)) == core.canTakeHandoff(agent.ref) else {
+                throw .inconsistent("agent \(a + 1) is \(pool.contains(Int32(a)) ? "" : "not ")offered work, but the engine disagrees", at: now)
+            }
         }
         let problems = core.invariantViolations()
         guard problems.isEmpty else { throw .invariants(problems, replication: replication) }
@@ -500,8 +503,6 @@ struct ReplicationOutcome: Sendable {
     var engineCalls: EngineCallCounts
     /// Requests generated, warm-up included.
     var requests: Int
-    /// Simulated time when the run stopped (≥ horizon unless nothing was left to do).
-    var endTime: Double
     /// Visitor records ever allocated: the most handoffs open at once (memory is bounded by it).
     var visitorRecords: Int
 }

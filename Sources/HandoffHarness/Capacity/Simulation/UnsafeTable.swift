@@ -52,8 +52,6 @@ struct UnsafeTable<Element> {
         return base[count]
     }
 
-    mutating func removeAll() { count = 0 }
-
     private mutating func grow() {
         let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
         bigger.moveInitialize(from: base, count: count)

@@ -106,9 +106,6 @@ struct ReplicationStatistics: Sendable {
         return min(Int(secondOfDay / intervalLength), intervals.count - 1)
     }
 
-    @inline(__always)
-    func isMeasured(arrival t: Double) -> Bool { t >= warmup && t < horizon }
-
     // MARK: Visitors
 
     /// Counts an arrival at `t` (non-decreasing from call to call) and returns the interval it
@@ -257,12 +254,5 @@ struct ReplicationStatistics: Sendable {
     mutating func finish(at t: Double) {
         advance(to: max(t, horizon))
         flush()
-    }
-
-    /// All intervals together.
-    var total: IntervalAccumulator {
-        var total = IntervalAccumulator()
-        for interval in intervals { total.merge(interval) }
-        return total
     }
 }

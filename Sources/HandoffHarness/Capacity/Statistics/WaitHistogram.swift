@@ -92,25 +92,6 @@ public struct WaitHistogram: Hashable, Sendable {
         return max
     }
 
-    /// The fraction of values ≤ `t` seconds (interpolated within a bucket).
-    public func fraction(atMost t: Double) -> Double {
-        guard count > 0 else { return .nan }
-        if t < 0 { return 0 }
-        var below = Double(zeroCount)
-        let ms = t * 1000
-        for (b, c) in counts.enumerated() where c > 0 {
-            let (lower, upper) = Self.range(ofBucket: b)
-            if upper <= ms {
-                below += Double(c)
-            } else if lower < ms {
-                below += Double(c) * (ms - lower) / (upper - lower)
-            } else {
-                break
-            }
-        }
-        return below / Double(count)
-    }
-
     /// Non-empty buckets as `[lower bound in ms, count]`, ascending; the zeros first as `[0, n]`
     /// when there are any (bucket 0 then holds (0, 1) ms). A mergeable form for reports.
     public var buckets: [[Double]] {
