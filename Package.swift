@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "HandoffEngine",
                 "HandoffAPI",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -57,9 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError(
                 "PostgreSQL store not available in this build (--database-url / DATABASE_URL is set); unset it to serve from memory")
         }
-        if !(0...65_535).contains(port) { throw ValidationError("--port \(port): expected 0...65535") }
-        if let secret = jwtSecret ?? ProcessInfo.processInfo.environment["HANDOFF_JWT_SECRET"], secret.utf8.count < ServerConfiguration.minimumSecretBytes {
-            throw ValidationError("the JWT secret must be at least \(ServerConfiguration.minimumSecretBytes) bytes (try `openssl rand -hex 32`)")
+        // The server's own checks (port, secret length, …); without a secret a valid random one is made.
+        let secret = Self.givenSecret(jwtSecret) ?? String(repeating: "0", count: ServerConfiguration.minimumSecretBytes)
+        do {
+            try ServerConfiguration(jwtSecret: secret, host: host, port: port).validate()
+        } catch {
+            throw ValidationError(error.problems.joined(separator: "\n"))
         }
     }
 
@@ -108,10 +111,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The flag, else `HANDOFF_JWT_SECRET`, else 32 random bytes as hex (with a warning).
-    static func secret(_ flag: String?, logger: Logger) -> String {
+    /// The flag, else a non-empty `HANDOFF_JWT_SECRET` (an empty one counts as unset).
+    static func givenSecret(_ flag: String?) -> String? {
         if let flag { return flag }
         if let env = ProcessInfo.processInfo.environment["HANDOFF_JWT_SECRET"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// ``givenSecret(_:)``, else 32 random bytes as hex (with a warning).
+    static func secret(_ flag: String?, logger: Logger) -> String {
+        if let given = givenSecret(flag) { return given }
         logger.warning("No --jwt-secret or HANDOFF_JWT_SECRET: using a random secret; agent tokens will not survive a restart")
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()

@@ -43,39 +43,44 @@ struct ConcurrencyLimiterTests {
         #expect(limiter.waiting == 0)
     }
 
-    /// Waiters go in in the order they arrived, and a body that throws still hands its
-    /// permit on.
+    /// Waiters go in in the order they arrived, a body that throws still hands its permit on,
+    /// and a caller cancelled while waiting passes its turn without running.
     @Test func waitersGoInFirstComeFirstServedAndErrorsReleaseThePermit() async throws {
-        let limiter = ConcurrencyLimiter(limit: 1)
+        let (queued, queueChanged) = AsyncStream.makeStream(of: Int.self)
+        let limiter = ConcurrencyLimiter(limit: 1) { queueChanged.yield($0) }
+        var queue = queued.makeAsyncIterator()
         let order = Entries()
+        let (entered, holderEntered) = AsyncStream.makeStream(of: Void.self)
         let (gate, open) = AsyncStream.makeStream(of: Void.self)
         let holder = Task {
             try await limiter.withPermit {
+                holderEntered.yield()
                 for await _ in gate { break }  // holds the only permit until the test opens the gate
             }
         }
+        for await _ in entered { break }
         var waiters: [Task<Void, any Error>] = []
-        for k in 1...4 {
+        for k in 1...5 {
             waiters.append(Task {
                 try await limiter.withPermit {
                     order.append(k)
                     if k == 2 { throw Refused() }
                 }
             })
-            // Bounded: wait until waiter k is queued before the next one arrives.
-            for _ in 0..<10_000 where limiter.waiting < k { await Task.yield() }
-            #expect(limiter.waiting == k, "waiter \(k) queued")
+            // Waiter k is queued before waiter k + 1 starts.
+            #expect(await queue.next() == k)
         }
+        waiters[3].cancel()  // waiter 4 gives up while it waits
         open.yield()
         try await holder.value
-        for (k, waiter) in waiters.enumerated() {
-            if k + 1 == 2 {
-                await #expect(throws: Refused.self) { try await waiter.value }
-            } else {
-                try await waiter.value
+        for (index, waiter) in waiters.enumerated() {
+            switch index + 1 {
+            case 2: await #expect(throws: Refused.self) { try await waiter.value }
+            case 4: await #expect(throws: CancellationError.self) { try await waiter.value }
+            default: try await waiter.value
             }
         }
-        #expect(order.all == [1, 2, 3, 4])
+        #expect(order.all == [1, 2, 3, 5])
         #expect(limiter.waiting == 0)
     }
 

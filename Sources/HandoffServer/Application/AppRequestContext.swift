@@ -35,7 +35,6 @@ struct Identity: Hashable, Sendable {
     var userID: UserID
     /// `nil` for platform staff only.
     var tenantID: TenantID?
-    var email: String
     var role: Role
 
     var caller: HandoffCore.Caller { .user(userID) }

@@ -23,16 +23,17 @@ import ServiceLifecycle
 /// `Service`; the group's graceful shutdown drains in-flight requests and closes sockets with
 /// 1000). This is what `handoff-sim serve` does.
 ///
+/// The WebSocket hub subscribes to the store's events when the application is built, so build
+/// it to run it: an application that is never run keeps that subscription's backlog.
+///
 /// - Parameters:
 ///   - configuration: validated first; an invalid one throws, nothing is started.
-///   - store: the engine behind the routes (memory or PostgreSQL).
+///   - store: the engine behind the routes (any ``HandoffStore``; the memory store today).
 ///   - clock: "now" for token expiry and rate limits. Default: the system clock. Tests pass
 ///     the store's ``ManualWallClock`` so expiry and refills happen exactly when told.
 ///   - logger: request and server logs.
 ///   - onListening: called once the socket is bound, with the port (the real one when
 ///     `configuration.port` is 0, the way tests and tools learn it).
-/// The WebSocket hub subscribes to the store's events when the application is built, so build
-/// it to run it: an application that is never run keeps that subscription's backlog.
 ///
 /// - Throws: ``ServerConfigurationError`` for a bad configuration (a JWT secret under 32 bytes).
 public func buildApplication(

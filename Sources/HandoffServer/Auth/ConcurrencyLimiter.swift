@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// Lets at most `limit` callers run a body at once; the others wait, suspended (no thread is
@@ -8,58 +9,55 @@ import Synchronization
 /// thread and stall all other requests until it is over. With a limit below the core count,
 /// some threads always stay free for them.
 ///
-/// A caller cancelled while it waits keeps its place and runs when its turn comes (the body
-/// sees the cancellation).
+/// A caller cancelled while it waits keeps its place; when its turn comes it passes the permit
+/// on at once and throws `CancellationError` instead of running the body.
 final class ConcurrencyLimiter: Sendable {
     private struct State {
         var available: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
-        var head = 0
+        var waiters: Deque<CheckedContinuation<Void, Never>> = []
     }
 
     private let state: Mutex<State>
+    /// Told the number waiting each time a caller starts to wait (tests observe the queue with it).
+    private let onWait: @Sendable (_ waiting: Int) -> Void
 
     /// - Precondition: `limit ≥ 1`.
-    init(limit: Int) {
+    init(limit: Int, onWait: @escaping @Sendable (_ waiting: Int) -> Void = { _ in }) {
         precondition(limit >= 1, "a concurrency limit must be at least 1")
         state = Mutex(State(available: limit))
+        self.onWait = onWait
     }
 
     func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
+        try Task.checkCancellation()
         return try await body()
     }
 
     /// Callers waiting for a permit now.
-    var waiting: Int { state.withLock { $0.waiters.count - $0.head } }
+    var waiting: Int { state.withLock { $0.waiters.count } }
 
     private func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state in
+            let waiting = state.withLock { state -> Int? in
                 if state.available > 0 {
                     state.available -= 1
-                    return true
+                    return nil
                 }
                 state.waiters.append(continuation)
-                return false
+                return state.waiters.count
             }
-            if now { continuation.resume() }
+            if let waiting { onWait(waiting) } else { continuation.resume() }
         }
     }
 
     /// Hands the permit to the longest waiter, or returns it to the pool.
     private func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.head < state.waiters.count else {
+            guard let waiter = state.waiters.popFirst() else {
                 state.available += 1
                 return nil
-            }
-            let waiter = state.waiters[state.head]
-            state.head += 1
-            if state.head == state.waiters.count {
-                state.waiters.removeAll(keepingCapacity: true)
-                state.head = 0
             }
             return waiter
         }

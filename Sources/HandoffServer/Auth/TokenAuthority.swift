@@ -69,6 +69,6 @@ struct TokenAuthority: Sendable {
             tenantID = nil
         }
         guard let user = await store.user(userID), user.tenantID == tenantID else { throw .invalidToken }
-        return Identity(userID: user.id, tenantID: user.tenantID, email: user.email, role: user.role)
+        return Identity(userID: user.id, tenantID: user.tenantID, role: user.role)
     }
 }

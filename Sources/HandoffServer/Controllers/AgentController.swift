@@ -57,11 +57,11 @@ struct AgentController {
 
     @Sendable func setStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let tenant = try identity.requireTenant()
+        _ = try identity.requireTenant()
         let agentID = try RequestParameters.agentID(context)
-        _ = try await store.agent(agentID, tenant: tenant)  // another tenant's agent does not exist here
         let body = try await JSONBody.decode(StatusRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
         let status = try FieldRules.agentStatus(body.status)
+        // The engine scopes the agent to the caller's tenant: another tenant's agent is 404.
         _ = try await store.setAgentStatus(agentID, to: status, by: identity.caller)
         return try JSONResponse.make(SuccessBody(success: true))
     }

@@ -105,12 +105,11 @@ struct HandoffController {
 
     @Sendable func assign(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let tenant = try identity.requireTenant()
         let handoffID = try RequestParameters.handoffID(context)
         let body = try await JSONBody.decode(AssignRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
         let agentID = try FieldRules.identifier(body.agentId, field: "agentId", as: AgentID.self)
-        _ = try await store.agent(agentID, tenant: tenant)  // another tenant's agent does not exist here
-        _ = try await store.handoff(handoffID, tenant: tenant)
+        _ = try identity.requireTenant()
+        // The engine scopes both ids to the caller's tenant: another tenant's agent or handoff is 404.
         let handoff = try await store.assign(handoffID, to: agentID, by: identity.caller)
         return try JSONResponse.make(WireMapping.handoff(handoff))
     }

@@ -33,7 +33,6 @@ final class ServerMetrics: Sendable {
         var durations: [RouteKey: Histogram] = [:]
         var rateLimited: [String: Int] = ["address": 0, "apiKey": 0]
         var droppedFrames = 0
-        /// Tenants seen in events or authenticated requests: the queue gauges sum over them.
     }
 
     private let state = Mutex(State())
@@ -59,10 +58,6 @@ final class ServerMetrics: Sendable {
 
     func recordDroppedFrame() {
         state.withLock { $0.droppedFrames += 1 }
-    }
-
-    func requestCount(route: String, method: String, status: Int) -> Int {
-        state.withLock { $0.requests[RequestKey(route: route, method: method, status: status)] ?? 0 }
     }
 
     // MARK: Prometheus text format

@@ -102,12 +102,12 @@ final class WebSocketHub: Service, Sendable {
 
     /// Registers an authenticated agent socket of `tenant`; events from now on are queued.
     func registerAgent(tenant: TenantID) -> Registration {
-        register(tenant: tenant, handoff: nil, agentName: nil)
+        register(tenant: tenant, handoff: nil)
     }
 
     /// Registers a widget socket following one handoff of `tenant`.
     func registerWidget(tenant: TenantID, handoff: HandoffID) -> Registration {
-        register(tenant: tenant, handoff: handoff, agentName: nil)
+        register(tenant: tenant, handoff: handoff)
     }
 
     /// Tells the hub the assigned agent's name of a followed handoff, when a snapshot read
@@ -136,7 +136,7 @@ final class WebSocketHub: Service, Sendable {
     /// Open connections, agent and widget.
     var connectionCount: Int { state.withLock { $0.index.count } }
 
-    private func register(tenant: TenantID, handoff: HandoffID?, agentName: String?) -> Registration {
+    private func register(tenant: TenantID, handoff: HandoffID?) -> Registration {
         let (stream, continuation) = AsyncStream.makeStream(of: OutboundFrame.self, bufferingPolicy: .bufferingNewest(bufferSize))
         let id = state.withLock { state -> Int? in
             guard !state.isShutDown else { return nil }
@@ -144,7 +144,7 @@ final class WebSocketHub: Service, Sendable {
             state.nextID += 1
             state.index[id] = (tenant, handoff)
             if let handoff {
-                state.widgetGroups[handoff, default: WidgetGroup(tenant: tenant, agentName: agentName)].sockets[id] = continuation
+                state.widgetGroups[handoff, default: WidgetGroup(tenant: tenant)].sockets[id] = continuation
             } else {
                 state.agentSockets[tenant, default: [:]][id] = continuation
             }
@@ -159,32 +159,44 @@ final class WebSocketHub: Service, Sendable {
 
     // MARK: Fan-out
 
-    /// Offers one event to the sockets that may see it. Synchronous and non-blocking.
+    /// Offers one event to the sockets that may see it. Synchronous and non-blocking; called
+    /// from one task (``run()``), so each socket gets frames in the order of the events.
+    ///
+    /// Who listens (and the widget group's agent name) is read under the lock; frames are
+    /// encoded only if someone listens, and yielded outside the lock.
     func publish(_ event: HandoffEvent) {
-        let agentText = WireMapping.agentFrame(event).flatMap { encode($0) }
+        typealias Continuation = AsyncStream<OutboundFrame>.Continuation
         let widgetTarget = Self.widgetTarget(of: event)
-        var dropped = 0
-        state.withLock { state in
-            if let agentText, let sockets = state.agentSockets[event.tenantID] {
-                let frame = OutboundFrame(text: agentText, order: nil)
-                for continuation in sockets.values { dropped += Self.yield(frame, to: continuation) }
+        let (agentSockets, widget) = state.withLock { state -> ([Continuation], (sockets: [Continuation], agentName: String?)?) in
+            let agents = state.agentSockets[event.tenantID].map { Array($0.values) } ?? []
+            guard let (handoffID, change) = widgetTarget, var group = state.widgetGroups[handoffID], group.tenant == event.tenantID,
+                !group.sockets.isEmpty
+            else { return (agents, nil) }
+            if case .status(_, let agentName?) = change {
+                group.agentName = agentName
+                state.widgetGroups[handoffID] = group
             }
-            guard let target = widgetTarget else { return }
-            let (handoffID, change) = target
-            guard var group = state.widgetGroups[handoffID], group.tenant == event.tenantID else { return }
+            return (agents, (Array(group.sockets.values), group.agentName))
+        }
+        guard !agentSockets.isEmpty || widget != nil else { return }
+        let agentText = WireMapping.agentFrame(event).flatMap { encode($0) }
+        var dropped = 0
+        if let agentText {
+            let frame = OutboundFrame(text: agentText, order: nil)
+            for continuation in agentSockets { dropped += Self.yield(frame, to: continuation) }
+        }
+        if let widget, let (_, change) = widgetTarget {
             let frame: OutboundFrame?
             switch change {
             case .message(let timestamp):
                 frame = agentText.map { OutboundFrame(text: $0, order: .message(timestamp)) }
-            case .status(let handoff, let agentName):
-                if let agentName { group.agentName = agentName }
-                frame = encode(WireMapping.statusFrame(handoff, agentName: group.agentName)).map {
+            case .status(let handoff, _):
+                frame = encode(WireMapping.statusFrame(handoff, agentName: widget.agentName)).map {
                     OutboundFrame(text: $0, order: .status(progress: Self.progress(handoff.state)))
                 }
-                state.widgetGroups[handoffID] = group
             }
             if let frame {
-                for continuation in group.sockets.values { dropped += Self.yield(frame, to: continuation) }
+                for continuation in widget.sockets { dropped += Self.yield(frame, to: continuation) }
             }
         }
         for _ in 0..<dropped { metrics.recordDroppedFrame() }

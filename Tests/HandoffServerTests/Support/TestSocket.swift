@@ -19,7 +19,7 @@ struct TestSocket: Sendable {
     }
 
     /// The next frame; `nil` when the server closed the socket, or after `timeout` (a guard
-    /// against a hanging test, never a way to order events).
+    /// against a hanging test, never a way to order events; a timeout ends the stream).
     func next(timeout: Duration = .seconds(10)) async -> String? {
         await incoming.first(within: timeout)
     }
