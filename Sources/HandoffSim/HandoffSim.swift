@@ -4,17 +4,18 @@ import Foundation
 /// `handoff-sim`: verify, simulate and serve live-chat human handoff.
 ///
 /// Exit codes (a public contract, DESIGN.md): 0 all passed, 1 a check failed, 2 invalid input
-/// (a bad file or flag) — in which case nothing ran.
+/// (a bad file or flag; nothing ran) or reports that could not be written.
 @main
 struct HandoffSim: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
         commandName: "handoff-sim",
-        abstract: "Verify, load-test and plan capacity for live-chat human handoff.",
+        abstract: "Verify, serve and plan capacity for live-chat human handoff.",
         discussion: """
             Exit status: 0 when every check passed, 1 when a check failed, 2 when the input \
-            (a scenario file or a flag) is invalid and nothing was run.
+            (a scenario file or a flag) is invalid and nothing was run, or when the reports \
+            could not be written.
             """,
         version: version,
         subcommands: [RunCommand.self, ServeCommand.self, SimulateCommand.self, PlanCommand.self]

@@ -65,6 +65,9 @@ struct PlanCommand: ParsableCommand {
             if let value, !(value >= 0 && value <= 1) { problems.append("--\(flag) must be a share between 0 and 1, found \(value)") }
         }
         if let within, !(within.isFinite && within >= 0) { problems.append("--within must be a number of seconds ≥ 0") }
+        if within != nil && model.serviceLevelThreshold != nil {
+            problems.append("--within and --service-level-threshold both set the service-level threshold: give one")
+        }
         if let agentsRange, Self.parseRange(agentsRange) == nil { problems.append("--agents-range '\(agentsRange)': expected MIN-MAX with 1 ≤ MIN ≤ MAX ≤ 10000") }
         if let maxChatsList, Self.parseList(maxChatsList) == nil { problems.append("--max-chats-list '\(maxChatsList)': expected positive integers, e.g. 1,2,3") }
         if let notifications {

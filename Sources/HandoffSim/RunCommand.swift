@@ -14,7 +14,8 @@ struct RunCommand: AsyncParsableCommand {
             and the command exits 2.
 
             In-process (the default target), each scenario runs against a fresh engine on a \
-            virtual clock: waits cost no real time, and the same seed gives the same report.
+            virtual clock: waits cost no real time, and the same seed gives the same ids, \
+            outcomes and virtual-time measurements (wall-clock timings differ).
 
             Against a live server (--target http://HOST:PORT, e.g. `handoff-sim serve \
             --fixtures scenarios/`), scenarios run one after another in real time (a `wait: \
@@ -32,7 +33,8 @@ struct RunCommand: AsyncParsableCommand {
             has no sockets).
 
             Reports: run.json (the source of truth) plus the other --format files, written \
-            into --report-dir, replacing that directory's previous run.* files.
+            into --report-dir, replacing files of the same name (run.* files of other \
+            formats from earlier runs are left as they are).
             """
     )
 
@@ -161,12 +163,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Each scenario's own seed: stable when other scenarios are added or removed.
     static func scenarioSeed(_ seed: UInt64, file: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-        for byte in URL(fileURLWithPath: file).lastPathComponent.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x100_0000_01b3
-        }
-        return hash
+        Fixtures.stableHash(URL(fileURLWithPath: file).lastPathComponent, seed: seed)
     }
 
     static func line(for result: ScenarioResult) -> String {
@@ -180,11 +177,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Every scenario's measurements of each quantity, as one distribution.
     static func merged(_ results: [ScenarioResult]) -> [String: LatencySummary] {
-        var recorders: [String: LatencyRecorder] = [:]
-        for result in results {
-            for (name, summary) in result.metrics { recorders[name, default: LatencyRecorder()].merge(LatencyRecorder(summary: summary)) }
-        }
-        return recorders.mapValues { $0.summary() }
+        Dictionary(grouping: results.flatMap(\.metrics), by: { $0.key }).mapValues { LatencySummary.merged($0.map { $0.value }) }
     }
 
     static func metricLine(_ name: String, _ m: LatencySummary) -> String {

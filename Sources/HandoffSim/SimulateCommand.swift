@@ -17,7 +17,7 @@ struct CapacityModelOptions: ParsableArguments {
     @Option(help: "Mean handle time in seconds (exponential).")
     var handleTime: Double?
 
-    @Option(help: "Mean patience of a waiting visitor in seconds (exponential). Without it nobody abandons.")
+    @Option(help: "Mean patience of a waiting visitor in seconds (exponential). Without it (and without a profile's patience) nobody abandons.")
     var patience: Double?
 
     @Option(help: "Simulated hours per replication (default 24).")
@@ -35,7 +35,7 @@ struct CapacityModelOptions: ParsableArguments {
     @Option(help: "The t of the service level P(wait ≤ t), seconds (default 60).")
     var serviceLevelThreshold: Double?
 
-    @Option(help: "How agents learn of a waiting request: instant, websocket[:SECONDS] or polling[:SECONDS] (default 2 s).")
+    @Option(help: "How agents learn of a waiting request: instant, websocket[:SECONDS] or polling[:SECONDS] (polling every 2 s without SECONDS). Default: instant, or the profile's.")
     var notification: String?
 
     @Option(help: "pickup (agents take the oldest request themselves) or auto (least-loaded assignment).")
@@ -101,7 +101,7 @@ struct SimulateCommand: ParsableCommand {
             flags alone the model is the textbook one: Poisson arrivals at --arrival-rate, \
             exponential handle time, exponential patience (no --patience: nobody abandons), \
             one group of --agents agents with --max-chats slots each, instant notification, and \
-            admission agentOnline (a request waits for a slot whenever an agent is online), so \
+            admission agentOnline (a request waits for a slot whenever an agent is available), so \
             the result is checked against Erlang C (or Erlang A with --patience). Flags given \
             with a profile override its values.
 

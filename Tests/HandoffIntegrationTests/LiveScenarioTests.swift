@@ -23,7 +23,7 @@ import Testing
 
     struct LoadError: Error { var file: String }
 
-    /// Waits and `within`s of a scenario: the least real time it needs.
+    /// Waits and `within`s of a scenario: an upper bound of the real time its scripted waits take.
     static func scriptedTime(_ scenario: Scenario) -> Duration {
         scenario.steps.reduce(.zero) { total, step in
             switch step.kind {
@@ -33,8 +33,10 @@ import Testing
         }
     }
 
-    static let allFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: scenariosDirectory)) ?? [])
-        .filter { $0.hasSuffix(".yaml") && $0 != "fixtures.yaml" }.sorted()
+    /// Every `kind: scenario` file of the directory (fixtures and profiles are not scenarios).
+    static let allFiles: [String] = ((try? DocumentLoader.discover([scenariosDirectory])) ?? [])
+        .filter { if case .scenario? = try? DocumentLoader.load(file: $0) { true } else { false } }
+        .map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
 
     static let quickFiles = allFiles.filter { file in (try? load(file)).map { scriptedTime($0) <= realTimeBudget } ?? true }
     static let longFiles = allFiles.filter { !quickFiles.contains($0) }
@@ -64,6 +66,10 @@ import Testing
         let model = try #require(ClientModel.named(client))
         let result = try await Self.run(scenario, client: model)
         Self.expectPassed(result, client)
+        // The live run counts what happened as the in-process run does (the wire's end-chat
+        // reply does not say what it ended; the runner must not guess wrong).
+        let local = await ScenarioRunner().run(scenario, driver: InProcessDriver(seed: 7))  // in-process runs the reference client
+        #expect(result.counts == local.counts, "\(file) [\(client)]: live \(result.counts), in-process \(local.counts)")
         if file.hasPrefix("04-") {
             // Every agent message reached the widget once; with sockets, by push (no message polls).
             #expect(result.metrics["delivery.agentToWidget"]?.count == 3)

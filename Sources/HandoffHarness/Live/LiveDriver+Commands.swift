@@ -35,7 +35,7 @@ extension LiveDriver {
         case .endChat(let widget, let handoff):
             let body = EndChatRequest(apiKey: try apiKey(widget), chatId: widget.chatID, handoffId: handoff?.description, referrer: widget.referrer)
             _ = try await wire.call(.POST, APIPath.widgetEndChat, body: body, referrer: widget.referrer, as: SuccessBody.self)
-            return .ended("unknown")
+            return .ended(.unknown)
         case .login(let agent):
             try await logIn(agent)
             return .done

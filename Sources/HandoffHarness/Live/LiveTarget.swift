@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HandoffAPI
 import HandoffEngine
 import Logging
 import NIOCore
@@ -101,7 +102,7 @@ public final class LiveTarget: Sendable {
     public func probe() async throws(DriverFailure) {
         let wire = WireClient(target: self)
         do throws(DriverFailure) {
-            _ = try await wire.send(.POST, "/api/widget/init", body: WireClient.EmptyBody())
+            _ = try await wire.send(.POST, APIPath.widgetInit, body: WireClient.EmptyBody())
         } catch {
             throw .transport("cannot reach a server at \(baseURL): \(error.text)")
         }

@@ -18,25 +18,22 @@ public enum LoadedDocument: Hashable, Sendable {
     case fixtures(Fixtures, file: String)
     /// A load / capacity profile (``ProfileLoader``); its file is ``CapacityProfile/file``.
     case profile(CapacityProfile)
-    /// A valid YAML file of another kind, not checked further here.
-    case other(kind: String, file: String)
 
     /// The file it came from, as given.
     public var file: String {
         switch self {
         case .scenario(let scenario): scenario.file
         case .profile(let profile): profile.file ?? ""
-        case .fixtures(_, let file), .other(_, let file): file
+        case .fixtures(_, let file): file
         }
     }
 
-    /// `scenario`, `fixtures`, `profile` or the other kind's name.
+    /// `scenario`, `fixtures` or `profile`.
     public var kind: String {
         switch self {
         case .scenario: DocumentKind.scenario.rawValue
         case .fixtures: DocumentKind.fixtures.rawValue
         case .profile: DocumentKind.profile.rawValue
-        case .other(let kind, _): kind
         }
     }
 }

@@ -13,7 +13,7 @@ extension FixturesLoader {
             switch document {
             case .fixtures(let fixtures, _): sets.append(fixtures)
             case .scenario(let scenario): sets.append(scenario.fixtures)
-            case .other, .profile: break
+            case .profile: break
             }
         }
         return try Fixtures.union(sets)

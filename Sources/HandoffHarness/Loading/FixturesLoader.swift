@@ -208,7 +208,7 @@ struct FixturesParser {
             let name = fields["name"].flatMap { reader.string($0, at: fields.path("name"), nonEmpty: true) }
             let email = fields["email"].flatMap { readEmail($0, at: fields.path("email")) }
             let password = fields["password"].flatMap { reader.string($0, at: fields.path("password"), nonEmpty: true) }
-            let maxChats = fields["maxChats"].map { reader.int($0, at: fields.path("maxChats"), min: 1) } ?? 5
+            let maxChats = fields["maxChats"].map { reader.int($0, at: fields.path("maxChats"), min: 1) } ?? HandoffCore.Configuration().defaultMaxChats
             let status = fields["status"].map { reader.choice($0, at: fields.path("status"), AgentStatus.self) } ?? .offline
             let role = fields["role"].map { reader.choice($0, at: fields.path("role"), Role.self, allowed: Self.tenantRoles) } ?? .supportStaff
             guard let name, let email, let password, let maxChats, let status, let role else { return nil }
@@ -239,20 +239,17 @@ struct FixturesParser {
         }
     }
 
-    /// One `@`, something before it, and a dot inside the domain; unique (ignoring case) across
-    /// every user and agent of every tenant: each is a login account.
+    /// A valid address by the engine's rule (``HandoffCore/normalizedEmail(_:field:)``), unique
+    /// (ignoring case) across every user and agent of every tenant: each is a login account.
     private func readEmail(_ node: Node, at path: String) -> String? {
         guard let text = reader.string(node, at: path, nonEmpty: true) else { return nil }
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        let plausible =
-            parts.count == 2 && !parts[0].isEmpty && !text.contains(where: \.isWhitespace)
-            && parts[1].split(separator: ".", omittingEmptySubsequences: false).count >= 2
-            && !parts[1].split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
-        guard plausible else {
-            reader.report("invalid email '\(text)': expected name@domain.tld", at: node, path: path)
+        let key: String
+        do {
+            key = try HandoffCore.normalizedEmail(text, field: path)
+        } catch {
+            reader.report("invalid email '\(text)': expected name@domain.tld, at most 254 characters", at: node, path: path)
             return nil
         }
-        let key = text.lowercased()
         if let earlier = index.emails[key] {
             reader.report("duplicate email '\(text)': already used by \(earlier.path) at \(earlier.location)", at: node, path: path)
         } else {

@@ -105,8 +105,6 @@ final class YAMLReader {
 
     init(file: String) { self.file = file }
 
-    var error: InputError { InputError(issues: issues) }
-
     func location(_ mark: Mark?) -> SourceLocation {
         SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }

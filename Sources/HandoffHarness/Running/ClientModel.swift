@@ -68,5 +68,4 @@ public enum WidgetScreenTexts {
     public static func joined(_ agentName: String) -> String { "\(agentName) has joined the chat" }
     public static let agentEnded = "The agent has ended this conversation. Thank you!"
     public static let noAgents = "No agents are currently available"
-    public static let contactReceived = "Thank you! We've received your request and will get back to you soon."
 }

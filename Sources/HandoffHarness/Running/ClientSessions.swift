@@ -8,7 +8,6 @@ struct WidgetSession {
     var handoffs: [HandoffID] = []
     var requestedAt: Timestamp?
     var status: String?
-    var agentName: String?
     /// Lines on the widget's screen, in order.
     var screen: [String] = []
     var seen: Set<MessageID> = []
@@ -28,7 +27,7 @@ struct WidgetSession {
 
     mutating func show(_ line: String) { screen.append(line) }
 
-    /// A status poll's result; returns the lines it added.
+    /// A status poll's result: the status, and the joined / ended line when it changed.
     mutating func apply(_ poll: WidgetStatus) {
         let before = status
         status = poll.status
@@ -61,7 +60,6 @@ struct AgentSession {
     /// Open chat windows: handoff → lines shown and message ids seen.
     var chats: [HandoffID: ChatWindow] = [:]
     var generation = 0
-    var duplicatesSeen = 0
     /// Its `/api/ws` socket is open (WebSocket client model).
     var channelOpen = false
 

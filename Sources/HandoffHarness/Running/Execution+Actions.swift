@@ -126,6 +126,7 @@ extension Execution {
                 widgets[w]!.status = nil
             }
             owners[id] = w
+            if status == "pending", phases[id] == nil { phases[id] = .pending }
             if status == "after-hours" {
                 if created { counts.afterHours += 1 }
                 widgets[w]!.status = status
@@ -137,19 +138,27 @@ extension Execution {
                 startPolling(widget: w)
             }
         case .submitEmail(let w, _, _):
-            if case .handoff(let id, _, _, _) = reply {
+            if case .handoff(let id, _, let message, _) = reply {
                 owners[id] = w
                 if widgets[w]!.handoff != id { widgets[w]!.handoffs.append(id) }
+                widgets[w]!.show(message)  // the widget renders the reply's message (CONTRACT.md §3)
             }
-            widgets[w]!.show(WidgetScreenTexts.contactReceived)
         case .widgetSend(let w, let text):
             widgets[w]!.show(text)
         case .endChat(let w):
-            if case .ended(var what) = reply {
-                // The wire's `{success: true}` does not say what happened: what the widget last knew does.
-                if what == "unknown" { what = ["active": "resolved", "pending": "withdrawn"][widgets[w]!.status ?? ""] ?? "none" }
-                if what == "resolved" { counts.resolved += 1 }
-                if what == "withdrawn" { counts.abandoned += 1 }
+            if case .ended(let result) = reply, let id = widgets[w]!.handoff {
+                var ended = result
+                if ended == .unknown {
+                    // The wire's `{success: true}` does not say: what this scenario's own commands did does.
+                    ended = switch phases[id] {
+                    case .pending: .withdrawn
+                    case .active: .resolved
+                    case .closed, nil: .nothingOpen
+                    }
+                }
+                if ended == .resolved { counts.resolved += 1 }
+                if ended == .withdrawn { counts.abandoned += 1 }
+                phases[id] = .closed
             }
             widgets[w]!.status = "ended"
             stopWidget(w)
@@ -159,14 +168,20 @@ extension Execution {
             closeTab(agent: a)
         case .pickUp(let a, let w), .assign(_, let w, let a):
             counts.pickedUp += 1
-            if let id = widgets[w]!.handoff { openChat(agent: a, handoff: id) }
+            if let id = widgets[w]!.handoff {
+                phases[id] = .active
+                openChat(agent: a, handoff: id)
+            }
         case .agentSend(let a, let w, _):
             if case .message(let m) = reply, let id = widgets[w]!.handoff {
                 _ = agents[a]!.apply([m], to: id)
             }
         case .resolve(let a, let w):
             counts.resolved += 1
-            if let id = widgets[w]!.handoff { agents[a]!.chats[id] = nil }
+            if let id = widgets[w]!.handoff {
+                phases[id] = .closed
+                agents[a]!.chats[id] = nil
+            }
         case .heartbeat, .setStatus, .closeTab:
             break
         }

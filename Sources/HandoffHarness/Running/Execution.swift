@@ -13,6 +13,11 @@ final class Execution<Driver: ScenarioDriver> {
     var widgets: [String: WidgetSession] = [:]
     var agents: [String: AgentSession] = [:]
     var owners: [HandoffID: String] = [:]
+    /// Where each handoff stands after the scenario's own successful commands (request, pick-up
+    /// or assignment, resolve, end chat): how an end chat whose reply does not say what it did
+    /// is counted, without guessing from a widget's possibly stale poll.
+    var phases: [HandoffID: HandoffPhase] = [:]
+    enum HandoffPhase { case pending, active, closed }
     var schedule = ClientSchedule()
     var counts = ScenarioResult.Counts()
     var metrics = MetricSet()

@@ -85,9 +85,9 @@ public final class InProcessDriver: ScenarioDriver {
         case .endChat(let widget, let handoff):
             let tenant = try widgetTenant(widget)
             switch try store.endChat(chat: ChatID(widget.chatID), handoff: handoff, tenant: tenant) {
-            case .resolved: return .ended("resolved")
-            case .withdrawn: return .ended("withdrawn")
-            case .nothingOpen: return .ended("none")
+            case .resolved: return .ended(.resolved)
+            case .withdrawn: return .ended(.withdrawn)
+            case .nothingOpen: return .ended(.nothingOpen)
             }
         case .login(let handle):
             guard let a = accounts.agents[handle] else { throw .agentNotFound }

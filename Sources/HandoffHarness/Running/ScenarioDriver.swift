@@ -109,10 +109,21 @@ public enum DriverReply: Hashable, Sendable {
     case handoff(id: HandoffID, status: String, message: String, created: Bool)
     /// A chat message was stored (its server timestamp starts the delivery clock).
     case message(ObservedMessage)
-    /// End chat: what it did (`resolved`, `withdrawn`, `none`), or `unknown` when the reply
-    /// does not say (the wire's `{success: true}`).
-    case ended(String)
+    /// End chat: what it did, or ``EndChatResult/unknown`` when the reply does not say (the
+    /// wire's `{success: true}`).
+    case ended(EndChatResult)
     case done
+}
+
+/// What an end-chat did, as far as the driver can tell.
+public enum EndChatResult: Hashable, Sendable {
+    /// The active chat was resolved by the user.
+    case resolved
+    /// The pending request was withdrawn (counted as abandoned).
+    case withdrawn
+    case nothingOpen
+    /// The reply does not say: the runner works it out from what its own commands did.
+    case unknown
 }
 
 /// A refused or failed command: the text a client would show, and whether it is a protocol or

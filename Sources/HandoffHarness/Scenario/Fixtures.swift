@@ -77,7 +77,7 @@ public struct Fixtures: Hashable, Sendable {
         public var status: AgentStatus
         public var location: SourceLocation
 
-        public init(handle: String, name: String, email: String, password: String, role: Role = .supportStaff, maxChats: Int = 5,
+        public init(handle: String, name: String, email: String, password: String, role: Role = .supportStaff, maxChats: Int = HandoffCore.Configuration().defaultMaxChats,
                     status: AgentStatus = .offline, location: SourceLocation) {
             self.handle = handle
             self.name = name
@@ -112,13 +112,17 @@ public struct Fixtures: Hashable, Sendable {
     public static func agentID(tenant: String, agent: String) -> AgentID { AgentID(namespace: 2, number: stableHash(tenant + "/" + agent)) }
     public static func userID(tenant: String, user: String) -> UserID { UserID(namespace: 3, number: stableHash(tenant + "/" + user)) }
 
-    /// FNV-1a over UTF-8, truncated to 48 bits: stable across runs and platforms (unlike `hashValue`).
-    static func stableHash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// FNV-1a over UTF-8, truncated to 48 bits (the ids' number field).
+    static func stableHash(_ text: String) -> UInt64 { stableHash(text, seed: 0) & 0xffff_ffff_ffff }
+
+    /// FNV-1a over UTF-8 with `seed` folded into the offset basis: stable across runs and
+    /// platforms (unlike `hashValue`).
+    public static func stableHash(_ text: String, seed: UInt64) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x100_0000_01b3
         }
-        return hash & 0xffff_ffff_ffff
+        return hash
     }
 }

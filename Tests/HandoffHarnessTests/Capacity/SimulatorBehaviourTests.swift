@@ -44,6 +44,18 @@ struct SimulatorBehaviourTests {
         #expect(many.comparison.allSatisfy { $0.analyticWithinCI != nil })
     }
 
+    /// `analytic` is a stable key: `null` when no formula applies, never missing.
+    @Test func analyticIsNullWhenNoFormulaApplies() throws {
+        var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 2, replications: 2)
+        profile.conversation.handleTime = .constant(60)
+        let report = SimulationReport(
+            result: try CapacitySimulator(profile: profile).run(), toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e",
+            wallSeconds: 1)
+        #expect(report.analytic == nil && !report.analyticNotApplicable.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: try ReportWriter.jsonData(report)) as? [String: Any])
+        #expect(object["analytic"] is NSNull)
+    }
+
     @Test func memoryDoesNotGrowWithTheNumberOfHandoffs() throws {
         var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 1, warmup: 0, replications: 1)
         profile.run.horizon = .infinity

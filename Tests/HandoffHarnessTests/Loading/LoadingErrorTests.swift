@@ -296,7 +296,7 @@ import Testing
             lines(found) == [
                 "s.yaml:2:7: name: must not be empty",
                 "s.yaml:3:1: colour: unknown key 'colour'; expected one of: kind, name, description, fixtures, tenants, widgets, steps",
-                "s.yaml:7:38: tenants.acme.agents.ann.email: invalid email 'not-an-email': expected name@domain.tld",
+                "s.yaml:7:38: tenants.acme.agents.ann.email: invalid email 'not-an-email': expected name@domain.tld, at most 254 characters",
                 "s.yaml:7:76: tenants.acme.agents.ann.maxChats: must be at least 1, found -1",
                 "s.yaml:9:35: widgets.visitor.apiKey: undefined API key 'web' of tenant 'acme'; it has no API keys",
                 "s.yaml:13:11: steps[1].wait: must be longer than 0, found '0'",

@@ -43,7 +43,7 @@ final class DefectiveDriver: ScenarioDriver {
             if let pending = try? base.store.pendingHandoffs(tenant: base.store.withCore { $0.allTenants.map(\.id) }.first { tenant in
                 (try? base.store.handoff(handoff, tenant: tenant)) != nil
             }!), pending.contains(where: { $0.id == handoff }) {
-                return .success(.ended("none"))
+                return .success(.ended(.nothingOpen))
             }
             return await base.perform(command)
         case .heartbeat(let agent) where defects.contains(.heartbeatForcesAvailable):

@@ -7,7 +7,7 @@
 /// the same names as plain numbers when a formula applies, else `null`; `arrivals`.
 ///
 /// Deterministic: the same profile and seed give the same bytes, except inside `timing` (wall
-/// clock), which a comparison drops.
+/// clock) and `commandLine` (as typed), which a comparison drops.
 public struct SimulationReport: Sendable, Encodable {
     public struct Summary: Sendable, Encodable {
         public var waitProbability: Estimate
@@ -168,7 +168,7 @@ public struct SimulationReport: Sendable, Encodable {
     /// Requests generated, warm-up included, all replications.
     public var requests: Int
     public var summary: Summary
-    public var analytic: AnalyticValues?
+    @EncodedAsNull public var analytic: AnalyticValues?
     /// Why no formula applies (empty when `analytic` is set).
     public var analyticNotApplicable: [String]
     public var comparison: [Comparison]
