@@ -59,6 +59,20 @@ import Testing
         #expect(failure.reason.contains("queue holds 1, expected 0"))
     }
 
+    @Test func capacityRaceCatchesPickUpsBeyondMaxChats() async throws {
+        let result = try await run("08-capacity-race.yaml", .pickUpIgnoresCapacity)
+        let failure = try #require(result.failures.first)
+        #expect(failure.step.hasPrefix("step 12 (race pickUp sol"))
+        #expect(failure.reason.contains("expected 3 to succeed, 10 did"))
+    }
+
+    @Test func resolveRacingEndChatCatchesASlotFreedTwice() async throws {
+        let result = try await run("10-resolve-races-end-chat.yaml", .closeFreesTwice)
+        let failure = try #require(result.failures.first)
+        #expect(failure.step.hasPrefix("step 8 (expectAgent ben)"))
+        #expect(failure.reason.contains("agent ben: 0 active chats, expected 1"))
+    }
+
     @Test func aWrongExpectationFailsNamingTheStep() async throws {
         let yaml = """
             kind: scenario

@@ -1,4 +1,5 @@
 import HandoffEngine
+import Synchronization
 
 @testable import HandoffHarness
 
@@ -17,10 +18,16 @@ final class DefectiveDriver: ScenarioDriver {
         static let sinceRepeatsNewest = Defects(rawValue: 1 << 3)
         /// Defect 5: the after-hours answer still leaves a row in the pending queue.
         static let afterHoursStaysQueued = Defects(rawValue: 1 << 4)
+        /// Defect 2: a pick-up ignores capacity and status (it is answered with success).
+        static let pickUpIgnoresCapacity = Defects(rawValue: 1 << 5)
+        /// Defect 3: resolve and end chat both close a chat and both free its agent's slot.
+        static let closeFreesTwice = Defects(rawValue: 1 << 6)
     }
 
     let base: InProcessDriver
     let defects: Defects
+    /// Defect 3's extra decrements of `activeChats`, per agent.
+    private let extraFrees = Mutex<[AgentID: Int]>([:])
 
     init(seed: UInt64, defects: Defects) {
         base = InProcessDriver(seed: seed)
@@ -46,6 +53,25 @@ final class DefectiveDriver: ScenarioDriver {
                 return .success(.ended(.nothingOpen))
             }
             return await base.perform(command)
+        case .pickUp where defects.contains(.pickUpIgnoresCapacity):
+            let result = await base.perform(command)
+            if case .failure(let failure) = result,
+                [HandoffError.agentAtCapacity.message, HandoffError.agentNotAvailable.message].contains(failure.text)
+            {
+                return .success(.done)
+            }
+            return result
+        case .resolve(_, let handoff) where defects.contains(.closeFreesTwice):
+            let result = await base.perform(command)
+            if case .failure = result, let agent = closedBy(handoff) {
+                extraFrees.withLock { $0[agent, default: 0] += 1 }
+                return .success(.done)
+            }
+            return result
+        case .endChat(_, let handoff?) where defects.contains(.closeFreesTwice):
+            let result = await base.perform(command)
+            if case .success(.ended(.nothingOpen)) = result, let agent = closedBy(handoff) { extraFrees.withLock { $0[agent, default: 0] += 1 } }
+            return result
         case .heartbeat(let agent) where defects.contains(.heartbeatForcesAvailable):
             let result = await base.perform(command)
             _ = await base.perform(.setStatus(agent: agent, .available))
@@ -81,7 +107,24 @@ final class DefectiveDriver: ScenarioDriver {
     func handoffMessages(_ id: HandoffID, tenant: String) async throws(DriverFailure) -> [ObservedMessage] {
         try await base.handoffMessages(id, tenant: tenant)
     }
-    func agents(tenant: String) async throws(DriverFailure) -> [Agent] { try await base.agents(tenant: tenant) }
+    func agents(tenant: String) async throws(DriverFailure) -> [Agent] {
+        let extra = extraFrees.withLock { $0 }
+        return try await base.agents(tenant: tenant).map { agent in
+            var agent = agent
+            agent.activeChats -= extra[agent.id] ?? 0
+            return agent
+        }
+    }
+
+    /// The agent of a handoff that is already resolved (what a second close would free again).
+    private func closedBy(_ handoff: HandoffID) -> AgentID? {
+        base.store.withCore { core in
+            for tenant in core.allTenants.map(\.id) {
+                if let h = try? core.handoff(handoff, tenant: tenant), h.state == .resolved { return h.assignedAgentID }
+            }
+            return nil
+        }
+    }
     func availableAgents(tenant: String) async throws(DriverFailure) -> [Agent] { try await base.availableAgents(tenant: tenant) }
     func history(tenant: String) async throws(DriverFailure) -> [ObservedHandoff] { try await base.history(tenant: tenant) }
     func metrics(tenant: String) async throws(DriverFailure) -> DashboardMetrics? { try await base.metrics(tenant: tenant) }
