@@ -6,15 +6,23 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The dependency arrows between targets are the architecture (docs/architecture.md):
+// the engine knows no networking or simulation, the client knows no engine, the workload
+// knows neither, and loadgen will import neither the engine nor the server.
 let package = Package(
     name: "handoff-harness",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "handoff-sim", targets: ["HandoffSim"]),
         .library(name: "HandoffEngine", targets: ["HandoffEngine"]),
-        .library(name: "HandoffHarness", targets: ["HandoffHarness"]),
-        .library(name: "HandoffServer", targets: ["HandoffServer"]),
         .library(name: "HandoffAPI", targets: ["HandoffAPI"]),
+        .library(name: "HandoffClient", targets: ["HandoffClient"]),
+        .library(name: "HandoffWorkload", targets: ["HandoffWorkload"]),
+        .library(name: "HandoffMeasurement", targets: ["HandoffMeasurement"]),
+        .library(name: "HandoffScenarios", targets: ["HandoffScenarios"]),
+        .library(name: "HandoffCapacity", targets: ["HandoffCapacity"]),
+        .library(name: "HandoffServer", targets: ["HandoffServer"]),
+        .library(name: "HandoffTestSupport", targets: ["HandoffTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -22,21 +30,62 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", exact: "0.2.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", exact: "2.8.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
     ],
     targets: [
+        // MARK: Libraries
+
         .target(
             name: "HandoffEngine",
-            dependencies: [
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         .target(name: "HandoffAPI", swiftSettings: swiftSettings),
+        .target(
+            name: "HandoffClient",
+            dependencies: [
+                "HandoffAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HandoffWorkload",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HandoffMeasurement",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HandoffScenarios",
+            dependencies: [
+                "HandoffEngine", "HandoffClient", "HandoffWorkload", "HandoffMeasurement", "HandoffAPI",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HandoffCapacity",
+            dependencies: ["HandoffEngine", "HandoffWorkload", "HandoffMeasurement"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HandoffServer",
             dependencies: [
@@ -44,50 +93,62 @@ let package = Package(
                 "HandoffAPI",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "HandoffHarness",
-            dependencies: [
-                "HandoffEngine",
-                "HandoffAPI",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        .target(name: "HandoffTestSupport", dependencies: ["HandoffEngine"], swiftSettings: swiftSettings),
+
+        // MARK: Executables
+
         .executableTarget(
             name: "HandoffSim",
             dependencies: [
-                "HandoffEngine",
-                "HandoffHarness",
-                "HandoffServer",
+                "HandoffScenarios", "HandoffCapacity", "HandoffServer", "HandoffWorkload", "HandoffMeasurement", "HandoffClient", "HandoffEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HandoffEngineTests", dependencies: ["HandoffEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "HandoffHarnessTests", dependencies: ["HandoffHarness", "HandoffEngine"], swiftSettings: swiftSettings),
+
+        // MARK: Tests (one target per library, plus the live integration tests)
+
+        .testTarget(name: "HandoffEngineTests", dependencies: ["HandoffEngine", "HandoffTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HandoffWorkloadTests", dependencies: ["HandoffWorkload", "HandoffTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HandoffMeasurementTests", dependencies: ["HandoffMeasurement", "HandoffTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HandoffClientTests", dependencies: ["HandoffClient", "HandoffAPI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HandoffScenariosTests",
+            dependencies: ["HandoffScenarios", "HandoffEngine", "HandoffWorkload", "HandoffMeasurement", "HandoffClient", "HandoffTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HandoffCapacityTests",
+            dependencies: ["HandoffCapacity", "HandoffEngine", "HandoffWorkload", "HandoffMeasurement"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HandoffServerTests",
             dependencies: [
-                "HandoffServer", "HandoffEngine", "HandoffAPI",
+                "HandoffServer", "HandoffEngine", "HandoffAPI", "HandoffTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HandoffIntegrationTests",
-            dependencies: ["HandoffServer", "HandoffHarness", "HandoffEngine", "HandoffAPI"],
+            dependencies: ["HandoffServer", "HandoffScenarios", "HandoffClient", "HandoffEngine", "HandoffAPI", "HandoffWorkload", "HandoffMeasurement"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import HandoffCapacity
 import HandoffEngine
-import HandoffHarness
+import HandoffMeasurement
+import HandoffWorkload
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,7 +73,7 @@ struct PlanCommand: ParsableCommand {
         if let agentsRange, Self.parseRange(agentsRange) == nil { problems.append("--agents-range '\(agentsRange)': expected MIN-MAX with 1 ≤ MIN ≤ MAX ≤ 10000") }
         if let maxChatsList, Self.parseList(maxChatsList) == nil { problems.append("--max-chats-list '\(maxChatsList)': expected positive integers, e.g. 1,2,3") }
         if let notifications {
-            for item in notifications.split(separator: ",") where CapacityProfile.Notification.parse(String(item)) == nil {
+            for item in notifications.split(separator: ",") where LoadProfile.Notification.parse(String(item)) == nil {
                 problems.append("--notifications: '\(item)' is not instant, websocket[:SECONDS] or polling[:SECONDS]")
             }
         }
@@ -109,7 +111,7 @@ struct PlanCommand: ParsableCommand {
         let maxChats = model.maxChats.map { [$0] } ?? maxChatsList.flatMap(Self.parseList) ?? [1, 2, 3]
         let agents = model.agents.map { $0...$0 } ?? agentsRange.flatMap(Self.parseRange)
             ?? CapacityPlanner.defaultAgents(for: base, maxChats: maxChats)
-        let modes = notifications.map { $0.split(separator: ",").compactMap { CapacityProfile.Notification.parse(String($0)) } }
+        let modes = notifications.map { $0.split(separator: ",").compactMap { LoadProfile.Notification.parse(String($0)) } }
             ?? [base.agentGroups[0].notification]
         let target = PlanTarget(
             serviceLevel: targetSl, within: base.run.serviceLevelThreshold, maxAbandonment: maxAbandon, maxOccupancy: maxOccupancy)
@@ -128,7 +130,7 @@ struct PlanCommand: ParsableCommand {
         print(report.terminalSummary(), terminator: "")
         let formats = (try? ReportFormat.parseList(format)) ?? [.json]
         do {
-            let written = try CapacityReportWriter.write(report, formats: formats, to: URL(fileURLWithPath: reportDir, isDirectory: true))
+            let written = try ReportWriter.write(report, formats: formats, to: URL(fileURLWithPath: reportDir, isDirectory: true))
             print("reports: \(written.map(\.relativePath).joined(separator: ", "))")
         } catch {
             FileHandle.standardError.write(Data("error: could not write reports to \(reportDir): \(error)\n".utf8))

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import HandoffClient
 import HandoffEngine
-import HandoffHarness
+import HandoffMeasurement
+import HandoffScenarios
+import HandoffWorkload
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

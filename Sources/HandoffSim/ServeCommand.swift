@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import HandoffEngine
-import HandoffHarness
+import HandoffScenarios
 import HandoffServer
 import Logging
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import HandoffCapacity
 import HandoffEngine
-import HandoffHarness
+import HandoffMeasurement
+import HandoffWorkload
 
 /// The model flags shared by `simulate` and `plan` (DESIGN.md's command-line contract).
 struct CapacityModelOptions: ParsableArguments {
@@ -72,8 +74,8 @@ struct CapacityModelOptions: ParsableArguments {
 
     /// The profile to simulate: the file with the flags applied, or the textbook model.
     /// Invalid input is printed and becomes exit 2.
-    func resolveProfile(file: String?, placeholderAgents: Bool = false) throws -> CapacityProfile {
-        var base: CapacityProfile?
+    func resolveProfile(file: String?, placeholderAgents: Bool = false) throws -> LoadProfile {
+        var base: LoadProfile?
         if let file {
             do {
                 base = try ProfileLoader.load(file: file)
@@ -163,7 +165,7 @@ struct SimulateCommand: ParsableCommand {
         if timing { print(report.timingLine()) }
         let formats = (try? ReportFormat.parseList(format)) ?? [.json]
         do {
-            let written = try CapacityReportWriter.write(report, formats: formats, to: URL(fileURLWithPath: reportDir, isDirectory: true))
+            let written = try ReportWriter.write(report, formats: formats, to: URL(fileURLWithPath: reportDir, isDirectory: true))
             print("reports: \(written.map(\.relativePath).joined(separator: ", "))")
         } catch {
             FileHandle.standardError.write(Data("error: could not write reports to \(reportDir): \(error)\n".utf8))

@@ -1,6 +1,9 @@
 import Foundation
+import HandoffClient
 import HandoffEngine
-import HandoffHarness
+import HandoffMeasurement
+import HandoffScenarios
+import HandoffWorkload
 import Testing
 
 /// The shipped scenarios against the real server over HTTP and WebSocket, under both client

@@ -1,6 +1,8 @@
+import HandoffScenarios
+import HandoffWorkload
+import HandoffClient
 import Foundation
 import HandoffEngine
-import HandoffHarness
 import HandoffServer
 import Logging
 

@@ -1,0 +1,118 @@
+import HandoffEngine
+import HandoffWorkload
+
+// MARK: - How agents learn of work: notification, pick-up, shifts
+
+extension SimulationKernel {
+    /// A random eligible agent of an immediate group (instant, zero pick-up time), if any.
+    /// Only for profiles that mix immediate and other groups.
+    mutating func randomImmediateAgent() -> Int? {
+        scratch.removeAll(keepingCapacity: true)
+        pool.appendMembers(to: &scratch)
+        var count = 0
+        for a in scratch where groups[Int(agents[Int(a)].group)].immediate {
+            scratch[count] = a
+            count += 1
+        }
+        scratch.removeLast(scratch.count - count)
+        guard !scratch.isEmpty else { return nil }
+        return Int(scratch[routingRandom.index(below: scratch.count)])
+    }
+
+    /// A new request waits: every eligible agent that is not already about to look gets its
+    /// notice (push delivered after its delay, or its next poll).
+    mutating func notifyEligibleAgents() {
+        scratch.removeAll(keepingCapacity: true)
+        pool.appendMembers(to: &scratch)
+        for a in scratch { scheduleNotice(Int(a)) }
+    }
+
+    /// Agent `a` may have room for waiting work (a slot freed, its shift started): it takes it at
+    /// once if immediate (or under `auto` routing, where the system assigns), else it will
+    /// notice the queue.
+    mutating func offerWork(to a: Int) throws(SimulationError) {
+        guard pool.contains(Int32(a)) else { return }
+        if routing == .auto || groups[Int(agents[a].group)].immediate {
+            while waiting > 0, pool.contains(Int32(a)), let v = popOldestVisitor() {
+                try takeVisitor(v, by: a)
+            }
+        } else {
+            scheduleNotice(a)
+        }
+    }
+
+    /// Schedules when agent `a` notices the queue, unless a notice or attempt is pending.
+    mutating func scheduleNotice(_ a: Int) {
+        guard !agents[a].noticePending else { return }
+        agents[a].noticePending = true
+        let g = Int(agents[a].group)
+        switch groups[g].mode {
+        case .instant:
+            queue.schedule(.notice, at: now, subject: Int32(a))
+        case .websocket:
+            queue.schedule(.notice, at: now + groups[g].delay.sample(&agents[a].random), subject: Int32(a))
+        case .polling:
+            let interval = groups[g].interval
+            let phase = agents[a].pollPhase
+            var next = phase + ((now - phase) / interval).rounded(.up) * interval
+            if next < now { next += interval }
+            queue.schedule(.notice, at: next, subject: Int32(a))
+        }
+    }
+
+    /// The agent sees the queue; the pick-up follows after its pick-up time.
+    mutating func noticed(_ a: Int) throws(SimulationError) {
+        let delay = groups[Int(agents[a].group)].pickUp.sample(&agents[a].random)
+        if delay > 0 {
+            queue.schedule(.attempt, at: now + delay, subject: Int32(a))
+        } else {
+            try attempt(a)
+        }
+    }
+
+    /// The agent picks up the oldest waiting request if it still can (another agent may have
+    /// been faster), and goes on down the list while it has room and requests wait.
+    mutating func attempt(_ a: Int) throws(SimulationError) {
+        agents[a].noticePending = false
+        guard pool.contains(Int32(a)), waiting > 0, let v = popOldestVisitor() else { return }
+        try takeVisitor(v, by: a)
+        guard pool.contains(Int32(a)), waiting > 0 else { return }
+        agents[a].noticePending = true
+        let delay = groups[Int(agents[a].group)].pickUp.sample(&agents[a].random)
+        queue.schedule(.attempt, at: now + delay, subject: Int32(a))
+    }
+
+    // MARK: Shifts
+
+    /// Schedules every shift boundary of every group at its first occurrence; each reschedules
+    /// itself a day later.
+    mutating func scheduleShifts() {
+        for (g, group) in groups.enumerated() {
+            for (i, shift) in group.shifts.enumerated() {
+                queue.schedule(.shift, at: shift.start, subject: Int32(g), generation: UInt32(2 * i))
+                queue.schedule(.shift, at: shift.end, subject: Int32(g), generation: UInt32(2 * i + 1))
+            }
+        }
+    }
+
+    /// A shift boundary of group `g`: each agent is on duty iff some shift covers the time of day.
+    mutating func shiftBoundary(_ g: Int, boundary: Int) throws(SimulationError) {
+        queue.schedule(.shift, at: now + 86_400, subject: Int32(g), generation: UInt32(boundary))
+        let secondOfDay = now - (now / 86_400).rounded(.down) * 86_400
+        let onDuty = groups[g].shifts.contains { $0.covers(secondOfDay) }
+        for a in groups[g].agents where agents[a].onShift != onDuty {
+            try setOnDuty(a, onDuty)
+        }
+    }
+
+    private mutating func setOnDuty(_ a: Int, _ onDuty: Bool) throws(SimulationError) {
+        stats.advance(to: now)
+        stats.staffedSlots += (onDuty ? 1 : -1) * Int(agents[a].maxChats)
+        accrueAgent(a)
+        agents[a].onShift = onDuty
+        calls.setStatus += 1
+        core.setStatus(agents[a].ref, to: onDuty ? .available : .offline, now: timestamp)
+        updatePool(a)
+        if onDuty && waiting > 0 { try offerWork(to: a) }
+    }
+}

@@ -1,0 +1,509 @@
+import HandoffEngine
+import HandoffWorkload
+
+/// One replication of a capacity profile in virtual time: a synchronous discrete-event loop that
+/// drives the real ``HandoffCore`` through its handle API.
+///
+/// The loop owns everything (no actors, tasks or `await`): a 4-ary heap of 32-byte events
+/// keyed by (time, sequence) — same-time events run in scheduling order — plus the arrival
+/// stream, kept outside the heap and merged by the same key. Every visitor and agent has its own
+/// ``RandomStream``. Visitor and agent records are dense arrays reused through free lists, so
+/// once the tables have grown nothing allocates (except the engine's message lists, when chat
+/// messages are modelled) and memory is proportional to the open handoffs, not to the handoffs
+/// simulated.
+///
+/// What happens, with the engine command for each step:
+/// - a visitor asks for a human (`requestHandoff`): after-hours (`nil`) or queued;
+/// - an agent with a free slot takes the oldest waiting request (`pickUp`), or the system
+///   assigns it to the least-loaded one (`assign`, routing `auto`); with `instant` notification
+///   this happens the moment a request and a free slot meet, otherwise after the agent notices
+///   (WebSocket delay, or its next poll) and the pick-up time;
+/// - chat messages (`postMessage`), if modelled; the chat ends after its handle time (`resolve`);
+/// - a waiting visitor whose patience runs out ends the chat (`endChat` → abandoned);
+/// - shifts start and end (`setStatus` available / offline; open chats continue).
+///
+/// The kernel mirrors the engine's queue (oldest first) and the eligible agents (the engine's
+/// ``HandoffCore/canTakeHandoff(_:)``, asked after every change) to route without scanning;
+/// debug builds also check the queue order against the engine at every pick-up, and every
+/// replication ends with ``HandoffCore/invariantViolations()`` and a comparison of the queue
+/// length, each agent's chats and who is offered work.
+struct SimulationKernel {
+    // MARK: Configuration
+
+    struct GroupSettings {
+        enum Mode: UInt8 { case instant, websocket, polling }
+        let mode: Mode
+        let delay: Sampler
+        let interval: Double
+        let pickUp: Sampler
+        /// Instant notification and zero pick-up time: takes a request the moment it can.
+        let immediate: Bool
+        let shifts: [LoadProfile.Shift]
+        let agents: Range<Int>
+    }
+
+    struct Visitor {
+        var handoff: HandoffRef?
+        var arrival: Double
+        var handleTime: Double
+        var serviceEnd: Double
+        var emailDraw: Double
+        var random: RandomStream
+        var generation: UInt32
+        var agent: Int32
+        var isWaiting: Bool
+        var messagesSent: Int32
+        /// The statistics interval the arrival is filed under (−1: not measured).
+        var bucket: Int32
+    }
+
+    struct AgentState {
+        let ref: AgentRef
+        let group: Int32
+        let maxChats: Int32
+        var active: Int32 = 0
+        var onShift: Bool
+        /// A notice or pick-up attempt is scheduled: don't schedule another.
+        var noticePending = false
+        var random: RandomStream
+        /// Polling: this agent refreshes at pollPhase + k·interval.
+        var pollPhase: Double
+        var lastChange = 0.0
+        var busyArea = 0.0
+        var staffedTime = 0.0
+    }
+
+    private(set) var horizon: Double
+    let warmup: Double
+    let maxArrivals: UInt64
+    /// After the horizon, the queue drains for at most this long (then the rest is cut off).
+    let drainLimit = 2 * 86_400.0
+    let routing: LoadProfile.Routing
+    /// Pick-up routing where every group is immediate: the textbook fast path.
+    let allImmediate: Bool
+    let handleTime: Sampler
+    let slowdown: [Double]
+    let patience: Sampler?
+    let firstResponse: Sampler?
+    let thinkTime: Sampler?
+    let messagesPerChat: Int32
+    let emailAfterHours: Double
+    let emailAfterAbandon: Double
+    let groups: [GroupSettings]
+    /// Visitor k's stream is `visitorStreams[k]`.
+    let visitorStreams: RandomStream.Family
+    let replication: Int
+
+    // MARK: State
+
+    var core: HandoffCore
+    let tenant: TenantRef
+    var queue = EventQueue()
+    var now = 0.0
+    var arrivals: ArrivalClock
+    var nextArrival = 0.0
+    /// The next arrival's place in the event order (it lives outside the heap).
+    var nextArrivalKey = EventKey.never
+    var visitorCount: UInt64 = 0
+    var visitors = UnsafeTable<Visitor>(capacity: 256)
+    var freeVisitors = UnsafeTable<Int32>(capacity: 256)
+    var line = WaitingLine()
+    var waiting = 0
+    var agents: UnsafeTable<AgentState>
+    var pool: AgentPool
+    var routingRandom: RandomStream
+    var scratch: [Int32] = []
+    var stats: ReplicationStatistics
+    var calls = EngineCallCounts()
+
+    static let agentText = "Thanks for waiting — how can I help?"
+    static let visitorText = "I have a question about my order."
+
+    init(profile: LoadProfile, replication: Int) throws(SimulationError) {
+        let run = profile.run
+        let seed = RandomStream.derived(seed: run.seed, stream: 0x7265_706C, index: UInt64(replication)).state
+        self.replication = replication
+        horizon = run.horizon
+        maxArrivals = run.maxArrivals.map { UInt64(max(0, $0)) } ?? .max
+        warmup = run.warmup
+        routing = profile.routing
+        handleTime = Sampler(profile.conversation.handleTime)
+        slowdown = profile.conversation.slowdown
+        patience = profile.users.patience.map(Sampler.init)
+        firstResponse = profile.conversation.messages.map { Sampler($0.firstResponse) }
+        thinkTime = profile.conversation.messages.map { Sampler($0.thinkTime) }
+        messagesPerChat = Int32(clamping: profile.conversation.messages?.perChat ?? Int(Int32.max))
+        emailAfterHours = profile.users.emailAfterHours
+        emailAfterAbandon = profile.users.emailAfterAbandon
+        visitorStreams = RandomStream.Family(seed: RandomStream.derived(seed: seed, stream: 1).state, stream: 0)
+        arrivals = ArrivalClock(profile.arrivals, random: .derived(seed: seed, stream: 2))
+        routingRandom = .derived(seed: seed, stream: 3)
+        stats = ReplicationStatistics(
+            warmup: run.warmup, horizon: run.horizon, intervalLength: run.interval, threshold: run.serviceLevelThreshold)
+
+        var core = HandoffCore(configuration: .init(retainsClosedHandoffs: false, admission: HandoffCore.Admission(profile.admission)))
+        let tenantID = TenantID(namespace: 0x5100, number: 1)
+        var groups: [GroupSettings] = []
+        var agents: [AgentState] = []
+        var sink = DiscardEvents()
+        do {
+            try core.addTenant(Tenant(id: tenantID, name: profile.name.isEmpty ? "capacity" : profile.name))
+            tenant = try core.tenantRef(tenantID)
+            for (g, group) in profile.agentGroups.enumerated() {
+                let first = agents.count
+                let onShift = group.shifts.isEmpty || group.shifts.contains { $0.covers(0) }
+                for k in 0..<group.count {
+                    let number = UInt64(agents.count + 1)
+                    let id = AgentID(namespace: 0x5101, number: number)
+                    _ = try core.addAgent(
+                        NewAgent(
+                            id: id, tenantID: tenantID, name: "\(group.name) \(k + 1)", email: "agent-\(number)@capacity.sim",
+                            status: onShift ? .available : .offline, maxChats: group.maxChats),
+                        by: .system, now: .epoch, events: &sink)
+                    var random = RandomStream.derived(seed: seed, stream: 4, index: number)
+                    let phase: Double
+                    if case .polling(let interval) = group.notification { phase = random.uniform() * interval } else { phase = 0 }
+                    agents.append(
+                        AgentState(
+                            ref: try core.agentRef(id), group: Int32(g), maxChats: Int32(group.maxChats), onShift: onShift, random: random,
+                            pollPhase: phase))
+                }
+                let mode: GroupSettings.Mode
+                var delay = Sampler(.constant(0))
+                var interval = 0.0
+                switch group.notification {
+                case .instant: mode = .instant
+                case .websocket(let d):
+                    mode = .websocket
+                    delay = Sampler(d)
+                case .polling(let i):
+                    mode = .polling
+                    interval = i
+                }
+                groups.append(
+                    GroupSettings(
+                        mode: mode, delay: delay, interval: interval, pickUp: Sampler(group.pickUpTime),
+                        immediate: mode == .instant && group.pickUpTime.isZero, shifts: group.shifts, agents: first..<agents.count))
+            }
+        } catch {
+            throw SimulationError("could not set up the engine: \(error)")
+        }
+        self.core = core
+        self.groups = groups
+        self.agents = UnsafeTable(capacity: agents.count)
+        for agent in agents { self.agents.append(agent) }
+        allImmediate = groups.allSatisfy(\.immediate)
+        pool = AgentPool(agents: agents.count, maxChats: profile.agentGroups.map(\.maxChats).max() ?? 1)
+        for a in agents.indices where agents[a].onShift {
+            pool.insert(Int32(a), activeChats: 0)
+            stats.staffedSlots += Int(agents[a].maxChats)
+        }
+        scratch.reserveCapacity(agents.count)
+    }
+
+    // MARK: The loop
+
+    /// Runs the replication to the horizon, drains the queue, and checks the engine.
+    mutating func run() throws(SimulationError) -> ReplicationOutcome {
+        scheduleShifts()
+        nextArrival = maxArrivals > 0 ? arrivals.next(after: 0, limit: horizon) : .infinity
+        nextArrivalKey = queue.key(at: nextArrival)
+        while true {
+            if nextArrival != .infinity {
+                if queue.minKey < nextArrivalKey { try dispatch(queue.popMin()) } else { try arrive() }
+                continue
+            }
+            guard let top = queue.min, top.time < horizon || (waiting > 0 && top.time <= horizon + drainLimit) else { break }
+            try dispatch(queue.popMin())
+        }
+        return try finish()
+    }
+
+    @inline(__always)
+    private mutating func dispatch(_ event: ScheduledEvent) throws(SimulationError) {
+        now = event.time
+        switch event.kind {
+        case .serviceEnd: try serviceEnded(Int(event.subject))
+        case .patience: try patienceRanOut(Int(event.subject), generation: event.generation)
+        case .notice: try noticed(Int(event.subject))
+        case .attempt: try attempt(Int(event.subject))
+        case .message: try postMessage(Int(event.subject), generation: event.generation)
+        case .shift: try shiftBoundary(Int(event.subject), boundary: Int(event.generation))
+        }
+    }
+
+    @inline(__always)
+    var timestamp: Timestamp { Timestamp(milliseconds: Int64(now * 1000)) }
+
+    // MARK: Arrivals
+
+    private mutating func arrive() throws(SimulationError) {
+        now = nextArrival
+        var random = visitorStreams[visitorCount]
+        visitorCount &+= 1
+        if visitorCount < maxArrivals {
+            nextArrival = arrivals.next(after: now, limit: horizon)
+            nextArrivalKey = queue.key(at: nextArrival)
+        } else {
+            nextArrival = .infinity
+            horizon = now.nextUp
+            stats.closeWindow(at: horizon)
+        }
+        let emailDraw = random.uniform()
+        let patienceTime = patience?.sample(&random)
+        let handle = handleTime.sample(&random)
+
+        calls.requestHandoff += 1
+        let admitted: HandoffRef?
+        do { admitted = try core.requestHandoff(tenant: tenant, now: timestamp) } catch {
+            throw .engine("requestHandoff", error, at: now)
+        }
+        guard let ref = admitted else {
+            _ = stats.recordArrival(at: now, afterHours: true, emailLead: emailDraw < emailAfterHours)
+            return
+        }
+        let bucket = stats.recordArrival(at: now, afterHours: false, emailLead: false)
+        let v = allocateVisitor(ref, handleTime: handle, emailDraw: emailDraw, random: random, bucket: bucket)
+
+        if !pool.isEmpty {
+            if routing == .auto {
+                try takeVisitor(v, by: Int(pool.leastLoaded(&routingRandom)))
+                return
+            }
+            if allImmediate {
+                try takeVisitor(v, by: Int(pool.random(&routingRandom)))
+                return
+            }
+            if let agent = randomImmediateAgent() {
+                try takeVisitor(v, by: agent)
+                return
+            }
+        }
+        enqueue(v)
+        if let patienceTime {
+            queue.schedule(.patience, at: now + patienceTime, subject: Int32(v), generation: visitors[v].generation)
+        }
+        if routing == .pickup && !allImmediate { notifyEligibleAgents() }
+    }
+
+    private mutating func allocateVisitor(_ ref: HandoffRef, handleTime: Double, emailDraw: Double, random: RandomStream, bucket: Int32) -> Int {
+        if let free = freeVisitors.popLast() {
+            let v = Int(free)
+            visitors[v].handoff = ref
+            visitors[v].arrival = now
+            visitors[v].handleTime = handleTime
+            visitors[v].emailDraw = emailDraw
+            visitors[v].random = random
+            visitors[v].messagesSent = 0
+            visitors[v].bucket = bucket
+            return v
+        }
+        visitors.append(
+            Visitor(
+                handoff: ref, arrival: now, handleTime: handleTime, serviceEnd: 0, emailDraw: emailDraw, random: random, generation: 0,
+                agent: -1, isWaiting: false, messagesSent: 0, bucket: bucket))
+        return visitors.count - 1
+    }
+
+    @inline(__always)
+    private mutating func release(_ v: Int) {
+        visitors[v].generation &+= 1
+        visitors[v].handoff = nil
+        visitors[v].agent = -1
+        visitors[v].isWaiting = false
+        freeVisitors.append(Int32(v))
+    }
+
+    // MARK: The queue
+
+    @inline(__always)
+    private mutating func enqueue(_ v: Int) {
+        visitors[v].isWaiting = true
+        line.append(Int32(v), generation: visitors[v].generation)
+        waiting += 1
+        stats.advance(to: now)
+        stats.queueLength += 1
+        stats.noteQueueLength()
+    }
+
+    /// Removes and returns the oldest waiting visitor (the engine's oldest pending handoff).
+    @inline(__always)
+    mutating func popOldestVisitor() -> Int? {
+        while let (visitor, generation) = line.first() {
+            line.removeFirst()
+            let v = Int(visitor)
+            guard visitors[v].generation == generation, visitors[v].isWaiting else { continue }
+            assert(core.oldestPending(tenant: tenant) == visitors[v].handoff, "the engine's oldest pending handoff is another one")
+            visitors[v].isWaiting = false
+            waiting -= 1
+            stats.advance(to: now)
+            stats.queueLength -= 1
+            return v
+        }
+        return nil
+    }
+
+    private mutating func patienceRanOut(_ v: Int, generation: UInt32) throws(SimulationError) {
+        guard visitors[v].generation == generation, visitors[v].isWaiting, let ref = visitors[v].handoff else { return }
+        calls.endChat += 1
+        let ended: HandoffState?
+        do { ended = try core.endChat(ref, now: timestamp) } catch { throw .engine("endChat", error, at: now) }
+        guard ended == .abandoned else { throw .inconsistent("ending a waiting chat gave \(String(describing: ended)), not abandoned", at: now) }
+        visitors[v].isWaiting = false
+        waiting -= 1
+        stats.advance(to: now)
+        stats.queueLength -= 1
+        stats.recordWait(
+            bucket: visitors[v].bucket, wait: now - visitors[v].arrival, outcome: .abandoned,
+            emailLead: visitors[v].emailDraw < emailAfterAbandon)
+        release(v)
+    }
+
+    // MARK: Chats
+
+    /// Agent `a` takes visitor `v`: a pick-up, or the system's assignment under `auto` routing.
+    mutating func takeVisitor(_ v: Int, by a: Int) throws(SimulationError) {
+        guard let ref = visitors[v].handoff else { throw .inconsistent("visitor \(v) has no handoff", at: now) }
+        assert(core.canTakeHandoff(agents[a].ref), "the pool offered an agent the engine says cannot take a chat")
+        do {
+            if routing == .auto {
+                calls.assign += 1
+                try core.assign(ref, to: agents[a].ref, now: timestamp)
+            } else {
+                calls.pickUp += 1
+                try core.pickUp(ref, by: agents[a].ref, now: timestamp)
+            }
+        } catch {
+            throw .engine(routing == .auto ? "assign" : "pickUp", error, at: now)
+        }
+        stats.advance(to: now)
+        stats.busySlots += 1
+        accrueAgent(a)
+        agents[a].active += 1
+        updatePool(a)
+        let arrival = visitors[v].arrival
+        stats.recordWait(bucket: visitors[v].bucket, wait: now - arrival, outcome: .served)
+        var duration = visitors[v].handleTime
+        if !slowdown.isEmpty { duration *= slowdown[min(Int(agents[a].active), slowdown.count) - 1] }
+        let end = now + duration
+        visitors[v].agent = Int32(a)
+        visitors[v].serviceEnd = end
+        queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
+        if let firstResponse {
+            let first = now + firstResponse.sample(&visitors[v].random)
+            if first < end, messagesPerChat > 0 {
+                queue.schedule(.message, at: first, subject: Int32(v), generation: visitors[v].generation)
+            }
+        }
+    }
+
+    private mutating func serviceEnded(_ v: Int) throws(SimulationError) {
+        let a = Int(visitors[v].agent)
+        guard a >= 0, let ref = visitors[v].handoff else { throw .inconsistent("a chat ended that was not being served", at: now) }
+        calls.resolve += 1
+        do { try core.resolve(ref, by: agents[a].ref, now: timestamp) } catch { throw .engine("resolve", error, at: now) }
+        stats.advance(to: now)
+        stats.busySlots -= 1
+        accrueAgent(a)
+        agents[a].active -= 1
+        updatePool(a)
+        release(v)
+        if waiting > 0 { try offerWork(to: a) }
+    }
+
+    private mutating func postMessage(_ v: Int, generation: UInt32) throws(SimulationError) {
+        guard visitors[v].generation == generation, visitors[v].agent >= 0, let ref = visitors[v].handoff else { return }
+        let fromAgent = visitors[v].messagesSent % 2 == 0
+        calls.postMessage += 1
+        do {
+            try core.postMessage(
+                fromAgent ? Self.agentText : Self.visitorText, handoff: ref, from: fromAgent ? .agent : .user, now: timestamp)
+        } catch {
+            throw .engine("postMessage", error, at: now)
+        }
+        if visitors[v].messagesSent == 0 { stats.recordFirstResponse(bucket: visitors[v].bucket, delay: now - visitors[v].arrival) }
+        visitors[v].messagesSent += 1
+        guard visitors[v].messagesSent < messagesPerChat, let thinkTime else { return }
+        let next = now + thinkTime.sample(&visitors[v].random)
+        if next < visitors[v].serviceEnd { queue.schedule(.message, at: next, subject: Int32(v), generation: generation) }
+    }
+
+    // MARK: Bookkeeping
+
+    /// Adds agent `a`'s busy and staffed time since its last change (inside the measured window).
+    @inline(__always)
+    mutating func accrueAgent(_ a: Int) {
+        let lo = max(agents[a].lastChange, warmup)
+        let hi = min(now, horizon)
+        if hi > lo {
+            agents[a].busyArea += Double(agents[a].active) * (hi - lo)
+            if agents[a].onShift { agents[a].staffedTime += hi - lo }
+        }
+        agents[a].lastChange = now
+    }
+
+    @inline(__always)
+    mutating func updatePool(_ a: Int) {
+        // The engine's own capacity rule decides who may be offered work.
+        pool.update(Int32(a), eligible: core.canTakeHandoff(agents[a].ref), activeChats: agents[a].active)
+    }
+
+    // MARK: End of a replication
+
+    /// Frees the manually managed tables; call once, after ``run()`` (or if it threw).
+    func deallocate() {
+        visitors.deallocate()
+        freeVisitors.deallocate()
+        agents.deallocate()
+        pool.deallocate()
+        queue.deallocate()
+    }
+
+    private mutating func finish() throws(SimulationError) -> ReplicationOutcome {
+        stats.finish(at: now)
+        for v in visitors.indices where visitors[v].isWaiting {
+            stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].arrival, outcome: .unfinished)
+        }
+        let end = max(now, horizon)
+        let saved = now
+        now = end
+        for a in agents.indices { accrueAgent(a) }
+        now = saved
+        try checkAgainstEngine()
+        let occupancy = agents.array.map { agent in
+            agent.staffedTime > 0 ? agent.busyArea / (Double(agent.maxChats) * agent.staffedTime) : Double.nan
+        }
+        return ReplicationOutcome(
+            intervals: stats.intervals, agentOccupancy: occupancy, engineCalls: calls, requests: Int(visitorCount),
+            visitorRecords: visitors.count)
+    }
+
+    /// The mirror must equal the engine, and the engine must be sound.
+    private func checkAgainstEngine() throws(SimulationError) {
+        let pending = core.pendingCount(tenant: tenant)
+        guard pending == waiting else { throw .inconsistent("\(waiting) visitors waiting but the engine has \(pending) pending", at: now) }
+        for (a, agent) in agents.array.enumerated() {
+            let active = core.activeChats(of: agent.ref)
+            guard active == Int(agent.active) else {
+                throw .inconsistent("agent \(a + 1) serves \(agent.active) chats but the engine counts \(active)", at: now)
+            }
+            guard pool.contains(Int32(a)) == core.canTakeHandoff(agent.ref) else {
+                throw .inconsistent("agent \(a + 1) is \(pool.contains(Int32(a)) ? "" : "not ")offered work, but the engine disagrees", at: now)
+            }
+        }
+        let problems = core.invariantViolations()
+        guard problems.isEmpty else { throw .invariants(problems, replication: replication) }
+    }
+}
+
+/// What one replication produced.
+struct ReplicationOutcome: Sendable {
+    var intervals: [IntervalAccumulator]
+    /// Per agent: busy slot-time / (maxChats × time on shift) in the measured window.
+    var agentOccupancy: [Double]
+    var engineCalls: EngineCallCounts
+    /// Requests generated, warm-up included.
+    var requests: Int
+    /// Visitor records ever allocated: the most handoffs open at once (memory is bounded by it).
+    var visitorRecords: Int
+}

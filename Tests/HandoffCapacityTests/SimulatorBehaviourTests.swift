@@ -1,0 +1,166 @@
+@testable import HandoffCapacity
+import HandoffWorkload
+import HandoffMeasurement
+import Foundation
+import HandoffEngine
+import Testing
+
+@Suite("Capacity simulator: determinism, memory, engine, reports")
+struct SimulatorBehaviourTests {
+    /// The report's JSON without the wall-clock `timing` object.
+    static func comparableJSON(_ result: SimulationResult) throws -> String {
+        let report = SimulationReport(result: result, toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
+        let data = try ReportWriter.jsonData(report)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["timing"] = nil
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    @Test func sameSeedSameReportDifferentSeedDifferentSample() throws {
+        let profile = textbook(ratePerHour: 180, agents: 4, handle: 60, patience: 90, hours: 4, replications: 3)
+        let first = try Self.comparableJSON(try CapacitySimulator(profile: profile).run())
+        let again = try Self.comparableJSON(try CapacitySimulator(profile: profile).run())
+        #expect(first == again)
+        var other = profile
+        other.run.seed = 12
+        let different = try CapacitySimulator(profile: other).run()
+        #expect(try Self.comparableJSON(different) != first)
+        #expect(different.replicationValues[0][.meanWaitSeconds] != (try CapacitySimulator(profile: profile).run()).replicationValues[0][.meanWaitSeconds])
+    }
+
+    /// One replication has no confidence interval: the comparison says so (`null`), and no
+    /// row is flagged as lying outside an interval that does not exist.
+    @Test func oneReplicationFlagsNothingOutsideACI() throws {
+        let one = SimulationReport(
+            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 1)).run(),
+            toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
+        #expect(!one.comparison.isEmpty)
+        #expect(one.comparison.allSatisfy { $0.analyticWithinCI == nil })
+        #expect(!one.terminalSummary().contains("*"))
+        let json = String(decoding: try ReportWriter.jsonData(one), as: UTF8.self)
+        #expect(json.contains("\"analyticWithinCI\" : null"))
+
+        let many = SimulationReport(
+            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 5)).run(),
+            toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
+        #expect(many.comparison.allSatisfy { $0.analyticWithinCI != nil })
+    }
+
+    /// `analytic` is a stable key: `null` when no formula applies, never missing.
+    @Test func analyticIsNullWhenNoFormulaApplies() throws {
+        var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 2, replications: 2)
+        profile.conversation.handleTime = .constant(60)
+        let report = SimulationReport(
+            result: try CapacitySimulator(profile: profile).run(), toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e",
+            wallSeconds: 1)
+        #expect(report.analytic == nil && !report.analyticNotApplicable.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: try ReportWriter.jsonData(report)) as? [String: Any])
+        #expect(object["analytic"] is NSNull)
+    }
+
+    @Test func memoryDoesNotGrowWithTheNumberOfHandoffs() throws {
+        var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 1, warmup: 0, replications: 1)
+        profile.run.horizon = .infinity
+        profile.run.maxArrivals = 5_000
+        let small = try CapacitySimulator(profile: profile).run()
+        profile.run.maxArrivals = 50_000
+        let large = try CapacitySimulator(profile: profile).run()
+        #expect(large.requests == 50_000)
+        // Only open handoffs are kept: the record count follows the queue, not the total.
+        #expect(large.maxOpenHandoffs < 200)
+        #expect(large.maxOpenHandoffs <= 3 * max(small.maxOpenHandoffs, 20))
+    }
+
+    @Test func richProfileKeepsTheEngineConsistent() throws {
+        // Shifts, polling and WebSocket groups, pick-up times, slowdown, messages, patience,
+        // after-hours: every replication ends with the engine's invariant check (it throws).
+        let profile = try ProfileLoader.load(file: Repository.path("scenarios/capacity/weekday-desk.yaml"))
+        var short = profile
+        short.run.replications = 2
+        let result = try CapacitySimulator(profile: short).run()
+        #expect(result.counts.afterHours > 0)
+        #expect(result.engineCalls.postMessage > 0)
+        #expect(result.engineCalls.setStatus > 0)
+        #expect(result.summary[.waitProbability]?.mean ?? 0 > 0.99, "polling: everybody waits for a refresh")
+        #expect(result.summary[.firstResponseSeconds]?.mean ?? 0 > 20)
+    }
+
+    @Test func autoRoutingAndPollingRun() throws {
+        var profile = textbook(ratePerHour: 180, agents: 3, maxChats: 2, handle: 60, patience: 60, hours: 3, replications: 2)
+        profile.routing = .auto
+        let auto = try CapacitySimulator(profile: profile).run()
+        #expect(auto.engineCalls.assign > 0 && auto.engineCalls.pickUp == 0)
+        profile.routing = .pickup
+        profile.agentGroups[0].notification = .polling(interval: 5)
+        let polling = try CapacitySimulator(profile: profile).run()
+        let instantWait = auto.summary[.meanWaitSeconds]?.mean ?? 0
+        #expect((polling.summary[.meanWaitSeconds]?.mean ?? 0) > instantWait, "polling adds up to 5 s to every wait")
+        #expect(profile.analyticReference().reference == nil)
+    }
+
+    @Test func reportsHaveTheContractKeys() throws {
+        let profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 2, replications: 2)
+        let result = try CapacitySimulator(profile: profile).run()
+        let report = SimulationReport(result: result, toolVersion: "t", commandLine: [], startedAt: "", endedAt: "", wallSeconds: 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: ReportWriter.jsonData(report)) as? [String: Any])
+        let summary = try #require(object["summary"] as? [String: Any])
+        for key in ["waitProbability", "meanWaitSeconds", "serviceLevel", "abandonmentRate", "occupancy", "waitP90Seconds", "waitP99Seconds"] {
+            let entry = try #require(summary[key] as? [String: Any], "summary.\(key)")
+            #expect(Set(entry.keys) == ["mean", "ciLow", "ciHigh"])
+        }
+        #expect(summary["serviceLevelThresholdSeconds"] as? Double == 60)
+        let analytic = try #require(object["analytic"] as? [String: Any])
+        #expect(analytic["waitProbability"] is Double)
+        #expect(object["arrivals"] is Int)
+        #expect(report.csvTable().rows.last?.first == "all")
+        let html = report.htmlPage()
+        #expect(html.contains("<svg"))
+        // Self-contained: nothing is fetched (the SVG namespace URI is an identifier, not a fetch).
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http") && !html.contains("<link"))
+    }
+
+    @Test func planFindsTheCheapestFeasibleStaffing() throws {
+        let profile = textbook(ratePerHour: 180, agents: 1, handle: 60, patience: 60, hours: 6, replications: 5)
+        let planner = CapacityPlanner(
+            profile: profile, target: PlanTarget(serviceLevel: 0.8, within: 20, maxAbandonment: 0.05), grid: PlanGrid(agents: 1...8, maxChats: [1, 2], notifications: [.instant]))
+        let cells = try planner.run()
+        #expect(cells.count == 16)
+        let best = try #require(CapacityPlanner.cheapest(cells).first)
+        #expect(best.verdict == .feasible)
+        #expect(cells.contains { $0.verdict == .screenedOut })
+        // The cell one agent cheaper with the same maxChats is not feasible.
+        let cheaper = cells.first { $0.agents == best.agents - 1 && $0.maxChats == best.maxChats }
+        #expect(cheaper.map { $0.verdict != .feasible && $0.verdict != .marginal } ?? true)
+
+        // Under freeSlot the formulas do not bound the system: nothing is screened out.
+        var lossSystem = profile
+        lossSystem.admission = .freeSlot
+        let lossCells = try CapacityPlanner(profile: lossSystem, target: planner.target, grid: PlanGrid(agents: 1...3, maxChats: [1], notifications: [.instant])).run()
+        #expect(lossCells.allSatisfy { $0.verdict != .screenedOut })
+    }
+
+    /// Statistics count only what arrived after the warm-up: 600/h over 10 h with 4 h of
+    /// warm-up measures about 3 600 arrivals, not 6 000.
+    @Test func warmUpArrivalsAreNotMeasured() throws {
+        let result = try CapacitySimulator(profile: textbook(ratePerHour: 600, agents: 20, handle: 60, hours: 10, warmup: 4, replications: 1)).run()
+        #expect(abs(Double(result.counts.arrivals) - 3600) < 4 * 60, "measured \(result.counts.arrivals)")
+        #expect(result.requests > result.counts.arrivals + 2000, "the warm-up's requests were generated (\(result.requests))")
+    }
+
+    @Test func studentTQuantiles() {
+        #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: 1) - 12.7062) < 1e-3)
+        #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: 9) - 2.2622) < 1e-3)
+        #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: 19) - 2.0930) < 1e-3)
+        #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: 100_000) - 1.95996) < 1e-3)
+    }
+
+    @Test func histogramQuantilesAndZeros() {
+        var h = WaitHistogram()
+        for _ in 0..<500 { h.record(seconds: 0) }
+        for i in 1...500 { h.record(seconds: Double(i)) }
+        #expect(h.quantile(0.4) == 0)
+        #expect(abs(h.quantile(0.9) - 400) < 400 * 0.01)
+        #expect(abs(h.mean - 125.25) < 1e-9)
+        #expect(h.positiveFraction == 0.5)
+    }
+}
