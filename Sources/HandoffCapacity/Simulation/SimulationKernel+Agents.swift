@@ -2,6 +2,10 @@ import HandoffEngine
 import HandoffWorkload
 
 // MARK: - How agents learn of work: notification, pick-up, shifts
+//
+// The decisions (when an agent notices the queue, when it attempts a pick-up, whether it is on
+// duty, how long a chat takes) are HandoffWorkload's ``AgentBehaviour``; the kernel schedules
+// the times it returns and runs the engine commands.
 
 extension SimulationKernel {
     /// A random eligible agent of an immediate group (instant, zero pick-up time), if any.
@@ -10,7 +14,7 @@ extension SimulationKernel {
         scratch.removeAll(keepingCapacity: true)
         pool.appendMembers(to: &scratch)
         var count = 0
-        for a in scratch where groups[Int(agents[Int(a)].group)].immediate {
+        for a in scratch where groups[Int(agents[Int(a)].group)].behaviour.isImmediate {
             scratch[count] = a
             count += 1
         }
@@ -32,7 +36,7 @@ extension SimulationKernel {
     /// notice the queue.
     mutating func offerWork(to a: Int) throws(SimulationError) {
         guard pool.contains(Int32(a)) else { return }
-        if routing == .auto || groups[Int(agents[a].group)].immediate {
+        if routing == .auto || groups[Int(agents[a].group)].behaviour.isImmediate {
             while waiting > 0, pool.contains(Int32(a)), let v = popOldestVisitor() {
                 try takeVisitor(v, by: a)
             }
@@ -43,28 +47,15 @@ extension SimulationKernel {
 
     /// Schedules when agent `a` notices the queue, unless a notice or attempt is pending.
     mutating func scheduleNotice(_ a: Int) {
-        guard !agents[a].noticePending else { return }
-        agents[a].noticePending = true
-        let g = Int(agents[a].group)
-        switch groups[g].mode {
-        case .instant:
-            queue.schedule(.notice, at: now, subject: Int32(a))
-        case .websocket:
-            queue.schedule(.notice, at: now + groups[g].delay.sample(&agents[a].random), subject: Int32(a))
-        case .polling:
-            let interval = groups[g].interval
-            let phase = agents[a].pollPhase
-            var next = phase + ((now - phase) / interval).rounded(.up) * interval
-            if next < now { next += interval }
-            queue.schedule(.notice, at: next, subject: Int32(a))
-        }
+        guard let at = groups[Int(agents[a].group)].behaviour.workMayBeWaiting(&agents[a].virtual, at: now) else { return }
+        queue.schedule(.notice, at: at, subject: Int32(a))
     }
 
     /// The agent sees the queue; the pick-up follows after its pick-up time.
     mutating func noticed(_ a: Int) throws(SimulationError) {
-        let delay = groups[Int(agents[a].group)].pickUp.sample(&agents[a].random)
-        if delay > 0 {
-            queue.schedule(.attempt, at: now + delay, subject: Int32(a))
+        let at = groups[Int(agents[a].group)].behaviour.noticed(&agents[a].virtual, at: now)
+        if at > now {
+            queue.schedule(.attempt, at: at, subject: Int32(a))
         } else {
             try attempt(a)
         }
@@ -73,13 +64,17 @@ extension SimulationKernel {
     /// The agent picks up the oldest waiting request if it still can (another agent may have
     /// been faster), and goes on down the list while it has room and requests wait.
     mutating func attempt(_ a: Int) throws(SimulationError) {
-        agents[a].noticePending = false
-        guard pool.contains(Int32(a)), waiting > 0, let v = popOldestVisitor() else { return }
-        try takeVisitor(v, by: a)
-        guard pool.contains(Int32(a)), waiting > 0 else { return }
-        agents[a].noticePending = true
-        let delay = groups[Int(agents[a].group)].pickUp.sample(&agents[a].random)
-        queue.schedule(.attempt, at: now + delay, subject: Int32(a))
+        if pool.contains(Int32(a)), waiting > 0, let v = popOldestVisitor() {
+            try takeVisitor(v, by: a)
+        } else {
+            // Nothing to take (someone was faster): the agent goes idle.
+            _ = groups[Int(agents[a].group)].behaviour.attempted(&agents[a].virtual, at: now, stillLooking: false)
+            return
+        }
+        let stillLooking = pool.contains(Int32(a)) && waiting > 0
+        if let next = groups[Int(agents[a].group)].behaviour.attempted(&agents[a].virtual, at: now, stillLooking: stillLooking) {
+            queue.schedule(.attempt, at: next, subject: Int32(a))
+        }
     }
 
     // MARK: Shifts
@@ -88,7 +83,7 @@ extension SimulationKernel {
     /// itself a day later.
     mutating func scheduleShifts() {
         for (g, group) in groups.enumerated() {
-            for (i, shift) in group.shifts.enumerated() {
+            for (i, shift) in group.behaviour.shifts.enumerated() {
                 queue.schedule(.shift, at: shift.start, subject: Int32(g), generation: UInt32(2 * i))
                 queue.schedule(.shift, at: shift.end, subject: Int32(g), generation: UInt32(2 * i + 1))
             }
@@ -99,7 +94,7 @@ extension SimulationKernel {
     mutating func shiftBoundary(_ g: Int, boundary: Int) throws(SimulationError) {
         queue.schedule(.shift, at: now + 86_400, subject: Int32(g), generation: UInt32(boundary))
         let secondOfDay = now - (now / 86_400).rounded(.down) * 86_400
-        let onDuty = groups[g].shifts.contains { $0.covers(secondOfDay) }
+        let onDuty = groups[g].behaviour.isOnDuty(atSecondOfDay: secondOfDay)
         for a in groups[g].agents where agents[a].onShift != onDuty {
             try setOnDuty(a, onDuty)
         }

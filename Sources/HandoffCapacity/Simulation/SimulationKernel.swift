@@ -30,29 +30,19 @@ import HandoffWorkload
 struct SimulationKernel {
     // MARK: Configuration
 
-    struct GroupSettings {
-        enum Mode: UInt8 { case instant, websocket, polling }
-        let mode: Mode
-        let delay: Sampler
-        let interval: Double
-        let pickUp: Sampler
-        /// Instant notification and zero pick-up time: takes a request the moment it can.
-        let immediate: Bool
-        let shifts: [LoadProfile.Shift]
+    /// One agent group: its members' shared behaviour (HandoffWorkload's ``AgentBehaviour``).
+    struct Group {
+        let behaviour: AgentBehaviour
         let agents: Range<Int>
     }
 
+    /// A visitor record: the behaviour's state (``VirtualVisitor``) plus the kernel's handles.
     struct Visitor {
         var handoff: HandoffRef?
-        var arrival: Double
-        var handleTime: Double
+        var person: VirtualVisitor
         var serviceEnd: Double
-        var emailDraw: Double
-        var random: RandomStream
         var generation: UInt32
         var agent: Int32
-        var isWaiting: Bool
-        var messagesSent: Int32
         /// The statistics interval the arrival is filed under (−1: not measured).
         var bucket: Int32
     }
@@ -63,11 +53,8 @@ struct SimulationKernel {
         let maxChats: Int32
         var active: Int32 = 0
         var onShift: Bool
-        /// A notice or pick-up attempt is scheduled: don't schedule another.
-        var noticePending = false
-        var random: RandomStream
-        /// Polling: this agent refreshes at pollPhase + k·interval.
-        var pollPhase: Double
+        /// The behaviour's state (``VirtualAgent``): notice pending, poll phase, own stream.
+        var virtual: VirtualAgent
         var lastChange = 0.0
         var busyArea = 0.0
         var staffedTime = 0.0
@@ -81,15 +68,9 @@ struct SimulationKernel {
     let routing: LoadProfile.Routing
     /// Pick-up routing where every group is immediate: the textbook fast path.
     let allImmediate: Bool
-    let handleTime: Sampler
-    let slowdown: [Double]
-    let patience: Sampler?
-    let firstResponse: Sampler?
-    let thinkTime: Sampler?
-    let messagesPerChat: Int32
-    let emailAfterHours: Double
-    let emailAfterAbandon: Double
-    let groups: [GroupSettings]
+    /// What the visitors do (HandoffWorkload: patience, email shares, messages).
+    let visitorBehaviour: VisitorBehaviour
+    let groups: [Group]
     /// Visitor k's stream is `visitorStreams[k]`.
     let visitorStreams: RandomStream.Family
     let replication: Int
@@ -127,14 +108,7 @@ struct SimulationKernel {
         maxArrivals = run.maxArrivals.map { UInt64(max(0, $0)) } ?? .max
         warmup = run.warmup
         routing = profile.routing
-        handleTime = Sampler(profile.conversation.handleTime)
-        slowdown = profile.conversation.slowdown
-        patience = profile.users.patience.map(Sampler.init)
-        firstResponse = profile.conversation.messages.map { Sampler($0.firstResponse) }
-        thinkTime = profile.conversation.messages.map { Sampler($0.thinkTime) }
-        messagesPerChat = Int32(clamping: profile.conversation.messages?.perChat ?? Int(Int32.max))
-        emailAfterHours = profile.users.emailAfterHours
-        emailAfterAbandon = profile.users.emailAfterAbandon
+        visitorBehaviour = VisitorBehaviour(profile)
         visitorStreams = RandomStream.Family(seed: RandomStream.derived(seed: seed, stream: 1).state, stream: 0)
         arrivals = ArrivalClock(profile.arrivals, random: .derived(seed: seed, stream: 2))
         routingRandom = .derived(seed: seed, stream: 3)
@@ -143,7 +117,7 @@ struct SimulationKernel {
 
         var core = HandoffCore(configuration: .init(retainsClosedHandoffs: false, admission: HandoffCore.Admission(profile.admission)))
         let tenantID = TenantID(namespace: 0x5100, number: 1)
-        var groups: [GroupSettings] = []
+        var groups: [Group] = []
         var agents: [AgentState] = []
         var sink = DiscardEvents()
         do {
@@ -151,7 +125,8 @@ struct SimulationKernel {
             tenant = try core.tenantRef(tenantID)
             for (g, group) in profile.agentGroups.enumerated() {
                 let first = agents.count
-                let onShift = group.shifts.isEmpty || group.shifts.contains { $0.covers(0) }
+                let behaviour = AgentBehaviour(group, conversation: profile.conversation)
+                let onShift = behaviour.isOnDuty(atSecondOfDay: 0)
                 for k in 0..<group.count {
                     let number = UInt64(agents.count + 1)
                     let id = AgentID(namespace: 0x5101, number: number)
@@ -160,30 +135,11 @@ struct SimulationKernel {
                             id: id, tenantID: tenantID, name: "\(group.name) \(k + 1)", email: "agent-\(number)@capacity.sim",
                             status: onShift ? .available : .offline, maxChats: group.maxChats),
                         by: .system, now: .epoch, events: &sink)
-                    var random = RandomStream.derived(seed: seed, stream: 4, index: number)
-                    let phase: Double
-                    if case .polling(let interval) = group.notification { phase = random.uniform() * interval } else { phase = 0 }
+                    let virtual = behaviour.agent(random: .derived(seed: seed, stream: 4, index: number))
                     agents.append(
-                        AgentState(
-                            ref: try core.agentRef(id), group: Int32(g), maxChats: Int32(group.maxChats), onShift: onShift, random: random,
-                            pollPhase: phase))
+                        AgentState(ref: try core.agentRef(id), group: Int32(g), maxChats: Int32(group.maxChats), onShift: onShift, virtual: virtual))
                 }
-                let mode: GroupSettings.Mode
-                var delay = Sampler(.constant(0))
-                var interval = 0.0
-                switch group.notification {
-                case .instant: mode = .instant
-                case .websocket(let d):
-                    mode = .websocket
-                    delay = Sampler(d)
-                case .polling(let i):
-                    mode = .polling
-                    interval = i
-                }
-                groups.append(
-                    GroupSettings(
-                        mode: mode, delay: delay, interval: interval, pickUp: Sampler(group.pickUpTime),
-                        immediate: mode == .instant && group.pickUpTime.isZero, shifts: group.shifts, agents: first..<agents.count))
+                groups.append(Group(behaviour: behaviour, agents: first..<agents.count))
             }
         } catch {
             throw SimulationError("could not set up the engine: \(error)")
@@ -192,7 +148,7 @@ struct SimulationKernel {
         self.groups = groups
         self.agents = UnsafeTable(capacity: agents.count)
         for agent in agents { self.agents.append(agent) }
-        allImmediate = groups.allSatisfy(\.immediate)
+        allImmediate = groups.allSatisfy(\.behaviour.isImmediate)
         pool = AgentPool(agents: agents.count, maxChats: profile.agentGroups.map(\.maxChats).max() ?? 1)
         for a in agents.indices where agents[a].onShift {
             pool.insert(Int32(a), activeChats: 0)
@@ -249,9 +205,7 @@ struct SimulationKernel {
             horizon = now.nextUp
             stats.closeWindow(at: horizon)
         }
-        let emailDraw = random.uniform()
-        let patienceTime = patience?.sample(&random)
-        let handle = handleTime.sample(&random)
+        var person = visitorBehaviour.arrive(at: now, random: random)
 
         calls.requestHandoff += 1
         let admitted: HandoffRef?
@@ -259,11 +213,12 @@ struct SimulationKernel {
             throw .engine("requestHandoff", error, at: now)
         }
         guard let ref = admitted else {
-            _ = stats.recordArrival(at: now, afterHours: true, emailLead: emailDraw < emailAfterHours)
+            guard case .leave(let leavesEmail) = visitorBehaviour.answered(&person, queued: false) else { return }
+            _ = stats.recordArrival(at: now, afterHours: true, emailLead: leavesEmail)
             return
         }
         let bucket = stats.recordArrival(at: now, afterHours: false, emailLead: false)
-        let v = allocateVisitor(ref, handleTime: handle, emailDraw: emailDraw, random: random, bucket: bucket)
+        let v = allocateVisitor(ref, person: person, bucket: bucket)
 
         if !pool.isEmpty {
             if routing == .auto {
@@ -280,28 +235,21 @@ struct SimulationKernel {
             }
         }
         enqueue(v)
-        if let patienceTime {
-            queue.schedule(.patience, at: now + patienceTime, subject: Int32(v), generation: visitors[v].generation)
+        if case .wait(let deadline?) = visitorBehaviour.answered(&visitors[v].person, queued: true) {
+            queue.schedule(.patience, at: deadline, subject: Int32(v), generation: visitors[v].generation)
         }
         if routing == .pickup && !allImmediate { notifyEligibleAgents() }
     }
 
-    private mutating func allocateVisitor(_ ref: HandoffRef, handleTime: Double, emailDraw: Double, random: RandomStream, bucket: Int32) -> Int {
+    private mutating func allocateVisitor(_ ref: HandoffRef, person: VirtualVisitor, bucket: Int32) -> Int {
         if let free = freeVisitors.popLast() {
             let v = Int(free)
             visitors[v].handoff = ref
-            visitors[v].arrival = now
-            visitors[v].handleTime = handleTime
-            visitors[v].emailDraw = emailDraw
-            visitors[v].random = random
-            visitors[v].messagesSent = 0
+            visitors[v].person = person
             visitors[v].bucket = bucket
             return v
         }
-        visitors.append(
-            Visitor(
-                handoff: ref, arrival: now, handleTime: handleTime, serviceEnd: 0, emailDraw: emailDraw, random: random, generation: 0,
-                agent: -1, isWaiting: false, messagesSent: 0, bucket: bucket))
+        visitors.append(Visitor(handoff: ref, person: person, serviceEnd: 0, generation: 0, agent: -1, bucket: bucket))
         return visitors.count - 1
     }
 
@@ -310,15 +258,18 @@ struct SimulationKernel {
         visitors[v].generation &+= 1
         visitors[v].handoff = nil
         visitors[v].agent = -1
-        visitors[v].isWaiting = false
+        visitors[v].person.state = .done
         freeVisitors.append(Int32(v))
     }
+
+    /// Whether visitor `v` is in the queue (the behaviour's state says so).
+    @inline(__always)
+    func isWaiting(_ v: Int) -> Bool { visitors[v].person.state == .waiting }
 
     // MARK: The queue
 
     @inline(__always)
     private mutating func enqueue(_ v: Int) {
-        visitors[v].isWaiting = true
         line.append(Int32(v), generation: visitors[v].generation)
         waiting += 1
         stats.advance(to: now)
@@ -332,9 +283,8 @@ struct SimulationKernel {
         while let (visitor, generation) = line.first() {
             line.removeFirst()
             let v = Int(visitor)
-            guard visitors[v].generation == generation, visitors[v].isWaiting else { continue }
+            guard visitors[v].generation == generation, isWaiting(v) else { continue }
             assert(core.oldestPending(tenant: tenant) == visitors[v].handoff, "the engine's oldest pending handoff is another one")
-            visitors[v].isWaiting = false
             waiting -= 1
             stats.advance(to: now)
             stats.queueLength -= 1
@@ -344,18 +294,17 @@ struct SimulationKernel {
     }
 
     private mutating func patienceRanOut(_ v: Int, generation: UInt32) throws(SimulationError) {
-        guard visitors[v].generation == generation, visitors[v].isWaiting, let ref = visitors[v].handoff else { return }
+        guard visitors[v].generation == generation, let ref = visitors[v].handoff,
+            let leavesEmail = visitorBehaviour.patienceRanOut(&visitors[v].person)
+        else { return }
         calls.endChat += 1
         let ended: HandoffState?
         do { ended = try core.endChat(ref, now: timestamp) } catch { throw .engine("endChat", error, at: now) }
         guard ended == .abandoned else { throw .inconsistent("ending a waiting chat gave \(String(describing: ended)), not abandoned", at: now) }
-        visitors[v].isWaiting = false
         waiting -= 1
         stats.advance(to: now)
         stats.queueLength -= 1
-        stats.recordWait(
-            bucket: visitors[v].bucket, wait: now - visitors[v].arrival, outcome: .abandoned,
-            emailLead: visitors[v].emailDraw < emailAfterAbandon)
+        stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .abandoned, emailLead: leavesEmail)
         release(v)
     }
 
@@ -381,19 +330,14 @@ struct SimulationKernel {
         accrueAgent(a)
         agents[a].active += 1
         updatePool(a)
-        let arrival = visitors[v].arrival
-        stats.recordWait(bucket: visitors[v].bucket, wait: now - arrival, outcome: .served)
-        var duration = visitors[v].handleTime
-        if !slowdown.isEmpty { duration *= slowdown[min(Int(agents[a].active), slowdown.count) - 1] }
+        stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .served)
+        let duration = groups[Int(agents[a].group)].behaviour.chatDuration(work: visitors[v].person.work, concurrency: Int(agents[a].active))
         let end = now + duration
         visitors[v].agent = Int32(a)
         visitors[v].serviceEnd = end
         queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
-        if let firstResponse {
-            let first = now + firstResponse.sample(&visitors[v].random)
-            if first < end, messagesPerChat > 0 {
-                queue.schedule(.message, at: first, subject: Int32(v), generation: visitors[v].generation)
-            }
+        if let first = visitorBehaviour.joined(&visitors[v].person, at: now, chatEnd: end) {
+            queue.schedule(.message, at: first, subject: Int32(v), generation: visitors[v].generation)
         }
     }
 
@@ -413,7 +357,7 @@ struct SimulationKernel {
 
     private mutating func postMessage(_ v: Int, generation: UInt32) throws(SimulationError) {
         guard visitors[v].generation == generation, visitors[v].agent >= 0, let ref = visitors[v].handoff else { return }
-        let fromAgent = visitors[v].messagesSent % 2 == 0
+        let fromAgent = visitorBehaviour.nextSender(visitors[v].person) == .agent
         calls.postMessage += 1
         do {
             try core.postMessage(
@@ -421,11 +365,10 @@ struct SimulationKernel {
         } catch {
             throw .engine("postMessage", error, at: now)
         }
-        if visitors[v].messagesSent == 0 { stats.recordFirstResponse(bucket: visitors[v].bucket, delay: now - visitors[v].arrival) }
-        visitors[v].messagesSent += 1
-        guard visitors[v].messagesSent < messagesPerChat, let thinkTime else { return }
-        let next = now + thinkTime.sample(&visitors[v].random)
-        if next < visitors[v].serviceEnd { queue.schedule(.message, at: next, subject: Int32(v), generation: generation) }
+        if visitors[v].person.messagesSent == 0 { stats.recordFirstResponse(bucket: visitors[v].bucket, delay: now - visitors[v].person.arrival) }
+        if let next = visitorBehaviour.messageSent(&visitors[v].person, at: now, chatEnd: visitors[v].serviceEnd) {
+            queue.schedule(.message, at: next, subject: Int32(v), generation: generation)
+        }
     }
 
     // MARK: Bookkeeping
@@ -461,8 +404,8 @@ struct SimulationKernel {
 
     private mutating func finish() throws(SimulationError) -> ReplicationOutcome {
         stats.finish(at: now)
-        for v in visitors.indices where visitors[v].isWaiting {
-            stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].arrival, outcome: .unfinished)
+        for v in visitors.indices where isWaiting(v) {
+            stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .unfinished)
         }
         let end = max(now, horizon)
         let saved = now

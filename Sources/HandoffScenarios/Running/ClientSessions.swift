@@ -1,4 +1,5 @@
 import HandoffEngine
+import HandoffWorkload
 
 /// What one virtual widget knows and shows. Sans-IO: updated from replies and poll results,
 /// it never calls anything itself, so every driver feeds it the same way.
@@ -23,7 +24,8 @@ struct WidgetSession {
     init(actor: WidgetActor) { self.actor = actor }
 
     var handoff: HandoffID? { handoffs.last }
-    var isPolling: Bool { status == "pending" || status == "active" }
+    /// The reference widget polls its status (or keeps its socket) while the request is open.
+    var isPolling: Bool { ClientModel.widgetPollsStatus(status) }
 
     mutating func show(_ line: String) { screen.append(line) }
 

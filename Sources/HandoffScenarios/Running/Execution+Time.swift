@@ -57,14 +57,11 @@ extension Execution {
         return true
     }
 
-    /// When a periodic activity that was due at `time` runs next: one interval later, skipping
-    /// beats a late real-time runner missed (a browser timer does not catch up either). In
-    /// virtual time this is always `time + interval`.
+    /// When a periodic activity that was due at `time` runs next: the client model's rule
+    /// (``ClientModel/nextPoll(after:every:now:)``: one interval later, skipping beats a late
+    /// real-time runner missed). In virtual time this is always `time + interval`.
     func next(after time: Timestamp, every interval: Duration) -> Timestamp {
-        var next = time + interval
-        let now = driver.now()
-        while next < now { next = next + interval }
-        return next
+        Timestamp(milliseconds: ClientModel.nextPoll(after: time.milliseconds, every: interval, now: driver.now().milliseconds))
     }
 
     func perform(_ activity: ClientSchedule.Activity, at time: Timestamp) async {
@@ -102,7 +99,7 @@ extension Execution {
                 return
             }
             learn(widget: handle, status: status, at: driver.now())
-            if status.status == "active", !widgets[handle]!.messagesPolling {
+            if ClientModel.widgetPollsMessages(status.status), !widgets[handle]!.messagesPolling {
                 widgets[handle]!.messagesPolling = true
                 schedule.schedule(.widgetMessages(widget: handle, generation: generation), at: next(after: time, every: model.widgetMessagesInterval))
             }
@@ -110,7 +107,9 @@ extension Execution {
                 schedule.schedule(.widgetStatus(widget: handle, generation: generation), at: next(after: time, every: model.widgetStatusInterval))
             }
         case .widgetMessages(let handle, let generation):
-            guard let session = widgets[handle], session.generation == generation, session.status == "active", let handoff = session.handoff else {
+            guard let session = widgets[handle], session.generation == generation, ClientModel.widgetPollsMessages(session.status),
+                let handoff = session.handoff
+            else {
                 return
             }
             let driver = self.driver

@@ -94,7 +94,7 @@ final class Execution<Driver: ScenarioDriver> {
         let generation = widgets[handle]!.generation
         let now = driver.now()
         schedule.schedule(.widgetStatus(widget: handle, generation: generation), at: now + model.widgetStatusInterval)
-        if widgets[handle]!.status == "active" {
+        if ClientModel.widgetPollsMessages(widgets[handle]!.status) {
             widgets[handle]!.messagesPolling = true
             schedule.schedule(.widgetMessages(widget: handle, generation: generation), at: now + model.widgetMessagesInterval)
         }

@@ -4,12 +4,13 @@
 /// Within a segment of constant rate λ the gap to the next arrival is Exp(λ); if that would
 /// cross the segment's end, the clock restarts at the boundary with the next segment's rate —
 /// exact by memorylessness (no thinning, no approximation). Zero-rate segments are skipped.
+@usableFromInline
 package struct ArrivalClock: Sendable {
     /// Segment starts (seconds of day) and rates per second; the first starts at 0.
-    private let starts: [Double]
-    private let rates: [Double]
-    private let constantRate: Double?
-    private var random: RandomStream
+    @usableFromInline let starts: [Double]
+    @usableFromInline let rates: [Double]
+    @usableFromInline let constantRate: Double?
+    @usableFromInline var random: RandomStream
 
     package init(_ arrivals: LoadProfile.Arrivals, random: RandomStream) {
         self.random = random
@@ -36,7 +37,7 @@ package struct ArrivalClock: Sendable {
     }
 
     /// The first arrival strictly after `time`, or +∞ if none before `limit`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package mutating func next(after time: Double, limit: Double) -> Double {
         if let constantRate {
             guard constantRate > 0 else { return .infinity }
@@ -46,7 +47,8 @@ package struct ArrivalClock: Sendable {
         return nextPiecewise(after: time, limit: limit)
     }
 
-    private mutating func nextPiecewise(after time: Double, limit: Double) -> Double {
+    @usableFromInline
+    package mutating func nextPiecewise(after time: Double, limit: Double) -> Double {
         var t = time
         while t < limit {
             let day = (t / 86_400).rounded(.down) * 86_400

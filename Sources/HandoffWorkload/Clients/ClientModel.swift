@@ -61,3 +61,26 @@ public struct ClientModel: Hashable, Sendable {
 
     public static func named(_ name: String) -> ClientModel? { all.first { $0.name == name } }
 }
+
+// MARK: - What the reference clients poll, and when
+
+extension ClientModel {
+    /// Whether a reference widget polls its handoff's status while the handoff is in `status`
+    /// (a wire status string): while the request is open, `pending` or `active`; not before it
+    /// has one, after it ended, or after an after-hours answer.
+    public static func widgetPollsStatus(_ status: String?) -> Bool { status == "pending" || status == "active" }
+
+    /// Whether a reference widget polls the chat's messages while the handoff is in `status`:
+    /// only while an agent has it (`active`).
+    public static func widgetPollsMessages(_ status: String?) -> Bool { status == "active" }
+
+    /// When a periodic poll that was due at `tick` runs next, at `now`: one interval later,
+    /// skipping the beats a late real-time runner missed (``PeriodicTimer``). Times are whole
+    /// milliseconds, so virtual time keeps the grid exactly.
+    public static func nextPoll(after tick: Int64, every interval: Duration, now: Int64) -> Int64 {
+        let (seconds, attoseconds) = interval.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let timer = PeriodicTimer(phase: Double(tick), interval: Double(max(milliseconds, 1)))
+        return Int64(timer.tick(after: Double(tick), now: Double(now)))
+    }
+}

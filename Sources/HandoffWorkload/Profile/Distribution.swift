@@ -122,19 +122,20 @@ extension Distribution: Encodable {
 
 /// A ``Distribution`` compiled for the simulator's hot loop: a tag and precomputed parameters,
 /// so a draw is a switch and a few floating-point operations — no allocation, no existential.
+@usableFromInline
 package struct Sampler: Sendable {
-    package enum Kind: UInt8, Sendable { case constant, exponential, uniform, lognormal, gamma, empirical }
+    @usableFromInline package enum Kind: UInt8, Sendable { case constant, exponential, uniform, lognormal, gamma, empirical }
 
-    package let kind: Kind
+    @usableFromInline package let kind: Kind
     /// constant: value; exponential: mean; uniform: min; lognormal: μ of ln X; gamma: shape.
-    package let a: Double
+    @usableFromInline package let a: Double
     /// uniform: max − min; lognormal: σ of ln X; gamma: scale.
-    package let b: Double
+    @usableFromInline package let b: Double
     /// gamma: Marsaglia–Tsang d = shape' − 1/3 and c = 1/√(9d), shape' = max(shape, 1) …
-    package let c: Double
-    package let d: Double
+    @usableFromInline package let c: Double
+    @usableFromInline package let d: Double
     /// empirical values (empty otherwise).
-    package let values: [Double]
+    @usableFromInline package let values: [Double]
 
     package init(_ distribution: Distribution) {
         var values: [Double] = []
@@ -178,7 +179,7 @@ package struct Sampler: Sendable {
 
     /// One draw from `random`.
     /// - Complexity: O(1); gamma uses rejection (≈ 1.05 iterations on average).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func sample(_ random: inout RandomStream) -> Double {
         switch kind {
         case .constant: return a
@@ -191,7 +192,8 @@ package struct Sampler: Sendable {
     }
 
     /// Marsaglia & Tsang (2000), with the shape < 1 boost X·U^{1/shape}.
-    private func gammaSample(_ random: inout RandomStream) -> Double {
+    @usableFromInline
+    package func gammaSample(_ random: inout RandomStream) -> Double {
         var x: Double
         while true {
             var z: Double
