@@ -76,8 +76,6 @@ let package = Package(
                 "HandoffEngine", "HandoffClient", "HandoffWorkload", "HandoffMeasurement", "HandoffAPI",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HeapModule", package: "swift-collections"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -112,6 +110,7 @@ let package = Package(
             dependencies: [
                 "HandoffScenarios", "HandoffCapacity", "HandoffServer", "HandoffWorkload", "HandoffMeasurement", "HandoffClient", "HandoffEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

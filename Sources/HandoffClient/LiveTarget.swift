@@ -49,7 +49,7 @@ public final class LiveTarget: Sendable {
     public let webSocketBaseURL: String
     public let configuration: Configuration
     /// Widgets, observers and setup share it; each agent gets its own (see `LiveDriver` (HandoffScenarios)).
-    public let sharedClient: HTTPClient
+    let sharedClient: HTTPClient
 
     private init(baseURL: String, webSocketBaseURL: String, configuration: Configuration) {
         self.baseURL = baseURL
@@ -109,11 +109,28 @@ public final class LiveTarget: Sendable {
         }
     }
 
-    public static func makeClient(_ configuration: Configuration) -> HTTPClient {
+    static func makeClient(_ configuration: Configuration) -> HTTPClient {
         var http = HTTPClient.Configuration(
             timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.requestTimeout)))
         http.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
+    }
+}
+
+/// An HTTP client of its own, with its own connection pool: what one browser tab is. Requests
+/// go through the target's shared client unless one of these is given (each virtual agent gets
+/// one, so its requests never queue behind a widget's). Call ``shutdown()`` when done.
+public final class HTTPConnection: Sendable {
+    let client: HTTPClient
+
+    /// A new connection pool for `target`, with its timeouts.
+    public init(to target: LiveTarget) {
+        client = LiveTarget.makeClient(target.configuration)
+    }
+
+    /// Closes its connections; requests after this fail.
+    public func shutdown() async {
+        try? await client.shutdown()
     }
 }
 

@@ -21,6 +21,21 @@ public struct WireClient: Sendable {
 
     public init(target: LiveTarget) { self.target = target }
 
+    /// The HTTP methods the contract uses.
+    public enum Method: String, Sendable {
+        case GET, POST, PUT, PATCH, DELETE
+
+        var nio: HTTPMethod {
+            switch self {
+            case .GET: .GET
+            case .POST: .POST
+            case .PUT: .PUT
+            case .PATCH: .PATCH
+            case .DELETE: .DELETE
+            }
+        }
+    }
+
     /// A `{}` body.
     public struct EmptyBody: Codable, Hashable, Sendable { public init() {} }
 
@@ -38,10 +53,10 @@ public struct WireClient: Sendable {
 
     /// Sends a request and decodes a 2xx reply as `Reply`.
     public func call<Reply: Decodable>(
-        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
-        referrer: String? = nil, client: HTTPClient? = nil, patient: Bool = false, as type: Reply.Type = Reply.self
+        _ method: Method, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
+        referrer: String? = nil, connection: HTTPConnection? = nil, patient: Bool = false, as type: Reply.Type = Reply.self
     ) async throws(RequestFailure) -> Reply {
-        let (status, data) = try await send(method, path, query: query, body: body, token: token, referrer: referrer, client: client, patient: patient)
+        let (status, data) = try await send(method, path, query: query, body: body, token: token, referrer: referrer, connection: connection, patient: patient)
         guard (200..<300).contains(status) else { throw Self.failure(status: status, data: data, request: "\(method) \(path)") }
         do {
             return try JSONDecoder().decode(Reply.self, from: data)
@@ -53,12 +68,12 @@ public struct WireClient: Sendable {
     /// Sends a request; returns the status and body whatever the status (a `patient` request
     /// first waits out up to five 429s).
     public func send(
-        _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
-        referrer: String? = nil, client: HTTPClient? = nil, patient: Bool = false
+        _ method: Method, _ path: String, query: [(String, String?)] = [], body: (any Encodable)? = nil, token: String? = nil,
+        referrer: String? = nil, connection: HTTPConnection? = nil, patient: Bool = false
     ) async throws(RequestFailure) -> (status: Int, data: Data) {
         var attempt = 0
         while true {
-            let (status, data, retryAfter) = try await sendOnce(method, path, query: query, body: body, token: token, referrer: referrer, client: client)
+            let (status, data, retryAfter) = try await sendOnce(method, path, query: query, body: body, token: token, referrer: referrer, connection: connection)
             attempt += 1
             guard patient, status == 429, attempt <= 5 else { return (status, data) }
             try? await Task.sleep(for: .milliseconds(Int(min(max(retryAfter ?? 1, 0.2), 5) * 1000)))
@@ -66,11 +81,11 @@ public struct WireClient: Sendable {
     }
 
     private func sendOnce(
-        _ method: HTTPMethod, _ path: String, query: [(String, String?)], body: (any Encodable)?, token: String?, referrer: String?,
-        client: HTTPClient?
+        _ method: Method, _ path: String, query: [(String, String?)], body: (any Encodable)?, token: String?, referrer: String?,
+        connection: HTTPConnection?
     ) async throws(RequestFailure) -> (status: Int, data: Data, retryAfter: Double?) {
         var request = HTTPClientRequest(url: url(path, query: query))
-        request.method = method
+        request.method = method.nio
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let referrer { request.headers.add(name: "Referer", value: referrer) }
@@ -82,7 +97,7 @@ public struct WireClient: Sendable {
         }
         let timeout = TimeAmount(target.configuration.requestTimeout)
         do {
-            let response = try await (client ?? target.sharedClient).execute(request, timeout: timeout)
+            let response = try await (connection?.client ?? target.sharedClient).execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 16 << 20)
             return (Int(response.status.code), Data(buffer.readableBytesView), response.headers.first(name: "Retry-After").flatMap(Double.init))
         } catch {

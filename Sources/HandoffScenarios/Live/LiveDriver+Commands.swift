@@ -1,7 +1,6 @@
 import HandoffAPI
 import HandoffClient
 import HandoffEngine
-import NIOHTTP1
 import Synchronization
 
 extension LiveDriver {
@@ -41,10 +40,10 @@ extension LiveDriver {
             try await logIn(agent)
             return .done
         case .logout(let agent):
-            _ = try await wire.call(.POST, APIPath.logout, body: WireClient.EmptyBody(), token: try token(agent), client: client(agent), as: LogoutResponse.self)
+            _ = try await wire.call(.POST, APIPath.logout, body: WireClient.EmptyBody(), token: try token(agent), connection: client(agent), as: LogoutResponse.self)
             return .done
         case .heartbeat(let agent):
-            _ = try await wire.call(.POST, APIPath.heartbeat, body: WireClient.EmptyBody(), token: try token(agent), client: client(agent), as: HeartbeatResponse.self)
+            _ = try await wire.call(.POST, APIPath.heartbeat, body: WireClient.EmptyBody(), token: try token(agent), connection: client(agent), as: HeartbeatResponse.self)
             return .done
         case .setStatus(let agent, let status):
             try await setStatus(agent, status)
@@ -66,9 +65,9 @@ extension LiveDriver {
     }
 
     /// A request by an account with its own token, on its own connection.
-    func agentCall<Reply: Decodable>(_ handle: String, _ method: HTTPMethod, _ path: String, body: (any Encodable)? = WireClient.EmptyBody(),
+    func agentCall<Reply: Decodable>(_ handle: String, _ method: WireClient.Method, _ path: String, body: (any Encodable)? = WireClient.EmptyBody(),
                                      patient: Bool = false, as type: Reply.Type) async throws(RequestFailure) -> Reply {
-        try await wire.call(method, path, body: method == .GET ? nil : body, token: try token(handle), client: client(handle), patient: patient, as: type)
+        try await wire.call(method, path, body: method == .GET ? nil : body, token: try token(handle), connection: client(handle), patient: patient, as: type)
     }
 
     /// Logs an account in with its fixture password; keeps the token. Returns the user.
@@ -85,7 +84,7 @@ extension LiveDriver {
             throw RequestFailure("no account \(handle) in the fixtures")
         }
         let reply = try await wire.call(.POST, APIPath.login, body: LoginRequest(email: credentials.email, password: credentials.password),
-                                        client: client(handle), patient: patient, as: LoginResponse.self)
+                                        connection: client(handle), patient: patient, as: LoginResponse.self)
         state.withLock { $0.tokens[handle] = reply.token }
         return reply.user
     }

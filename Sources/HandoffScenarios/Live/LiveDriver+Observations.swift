@@ -1,7 +1,6 @@
 import HandoffAPI
 import HandoffClient
 import HandoffEngine
-import NIOHTTP1
 import Synchronization
 
 extension LiveDriver {

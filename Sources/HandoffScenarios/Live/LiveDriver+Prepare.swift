@@ -1,7 +1,6 @@
 import HandoffAPI
 import HandoffClient
 import HandoffEngine
-import NIOHTTP1
 import Synchronization
 
 /// Why a live server cannot run a scenario: every problem found while checking its fixtures.

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HandoffAPI
 import HandoffClient
 import HandoffEngine
@@ -38,7 +37,7 @@ public final class LiveDriver: ScenarioDriver {
         /// Handoff ids already returned to a widget (so a repeated request is not "created").
         var knownHandoffs: Set<HandoffID> = []
         /// Agent handle → its own HTTP client.
-        var agentClients: [String: HTTPClient] = [:]
+        var agentClients: [String: HTTPConnection] = [:]
         var sockets: [ReceivedPush.Receiver: SocketChannel] = [:]
         var finished = false
     }
@@ -83,10 +82,10 @@ public final class LiveDriver: ScenarioDriver {
     }
 
     /// The agent's (or user's) own HTTP client, created on first use.
-    func client(_ handle: String) -> HTTPClient {
+    func client(_ handle: String) -> HTTPConnection {
         state.withLock { state in
             if let client = state.agentClients[handle] { return client }
-            let client = LiveTarget.makeClient(live.configuration)
+            let client = HTTPConnection(to: live)
             state.agentClients[handle] = client
             return client
         }
@@ -126,6 +125,6 @@ public final class LiveDriver: ScenarioDriver {
             return (Array(state.sockets.values), Array(state.agentClients.values))
         }
         for socket in sockets { await socket.close() }
-        for client in clients { try? await client.shutdown() }
+        for client in clients { await client.shutdown() }
     }
 }
