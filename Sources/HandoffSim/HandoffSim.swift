@@ -3,7 +3,7 @@ import Foundation
 
 /// `handoff-sim`: verify, simulate and serve live-chat human handoff.
 ///
-/// Exit codes (a public contract, DESIGN.md): 0 all passed, 1 a check failed, 2 invalid input
+/// Exit codes (a public contract, see README.md): 0 all passed, 1 a check failed, 2 invalid input
 /// (a bad file or flag; nothing ran) or reports that could not be written.
 @main
 struct HandoffSim: AsyncParsableCommand {

@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
             activeChats matches its active chats and stays within maxChats.
 
             --client chooses how the virtual clients learn about changes: `reference` polls \
-            as the reference widget and dashboard do (CONTRACT.md §4); `websocket` listens on \
+            as the reference widget and dashboard do (docs/api.md); `websocket` listens on \
             the widget and agent sockets instead (live targets only: the in-process engine \
             has no sockets).
 

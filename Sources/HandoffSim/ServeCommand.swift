@@ -8,7 +8,7 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the live handoff server: CONTRACT.md over HTTP and WebSocket.",
+        abstract: "Run the live handoff server: the wire API (docs/api.md) over HTTP and WebSocket.",
         discussion: """
             Serves the widget and agent endpoints, the agent socket /api/ws, the widget \
             socket /api/widget/ws, /health and Prometheus /metrics on one port, over the \

@@ -5,7 +5,7 @@ import HandoffEngine
 import HandoffMeasurement
 import HandoffWorkload
 
-/// The model flags shared by `simulate` and `plan` (DESIGN.md's command-line contract).
+/// The model flags shared by `simulate` and `plan` (the command-line contract: README.md).
 struct CapacityModelOptions: ParsableArguments {
     @Option(help: "Arrivals per hour (Poisson at a constant rate; replaces a profile's arrivals).")
     var arrivalRate: Double?
