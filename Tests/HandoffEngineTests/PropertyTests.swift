@@ -18,11 +18,17 @@ import Testing
         var handoffIDs: [HandoffID] = []
         var successes: [String: Int] = [:]
         let label: String
+        /// Tenants start routed `auto`, and some steps toggle the setting.
+        let routes: Bool
 
-        init(seed: UInt64, retains: Bool) throws {
-            world = World(configuration: .init(retainsClosedHandoffs: retains))
+        init(seed: UInt64, retains: Bool, routing: Tenant.Routing = .manual, admission: HandoffCore.Admission = .freeSlot) throws {
+            world = World(configuration: .init(retainsClosedHandoffs: retains, admission: admission))
             rng = SplitMix64(seed: seed)
-            label = "seed \(seed), retains \(retains)"
+            routes = routing == .auto
+            label = "seed \(seed), retains \(retains), routing \(routing), admission \(admission)"
+            for tenant in PropertyTests.tenants where routing == .auto {
+                _ = try world.core.setRouting(.auto, tenant: tenant, by: .system, now: world.now, events: &world.events)
+            }
             let roster: [(String, TenantID, AgentStatus, Int)] = [
                 ("Ann", World.acme, .available, 1), ("Bob", World.acme, .available, 2), ("Cy", World.acme, .offline, 3),
                 ("Dee", World.acme, .busy, 5), ("Gus", World.globex, .available, 1), ("Hal", World.globex, .offline, 4),
@@ -43,6 +49,7 @@ import Testing
 
         func current(_ id: HandoffID) -> Handoff? { world.core.handoffSlots[id].map { world.core.handoffs[$0].handoff } }
         func isActive(_ tenant: TenantID) -> Bool { world.core.tenant(tenant)?.status == .active }
+        func isAuto(_ tenant: TenantID) -> Bool { world.core.tenant(tenant)?.routing == .auto }
 
         /// Mostly an open handoff (so the commands that matter happen), sometimes any known or unknown id.
         mutating func someHandoff() -> HandoffID {
@@ -119,7 +126,16 @@ import Testing
             case 97..<98:
                 let tenant = pick(PropertyTests.tenants)
                 let status: Tenant.Status = isActive(tenant) ? .suspended : .active
-                return attempt("tenant \(tenant) \(status)") { w throws(HandoffError) in try w.core.setTenantStatus(tenant, status) }
+                if routes && chance(0.5) {
+                    // Toggle the routing (by someone who may or may not be allowed to).
+                    let (routing, caller): (Tenant.Routing, HandoffCore.Caller) = (isAuto(tenant) ? .manual : .auto, someCaller())
+                    return attempt("routing \(tenant) \(routing) by \(caller)") { w throws(HandoffError) in
+                        _ = try w.core.setRouting(routing, tenant: tenant, by: caller, now: w.now, events: &w.events)
+                    }
+                }
+                return attempt("tenant \(tenant) \(status)") { w throws(HandoffError) in
+                    try w.core.setTenantStatus(tenant, status, now: w.now, events: &w.events)
+                }
             default:
                 let chat = pick(PropertyTests.chats)
                 return attempt("end chat \(chat) with a foreign handoff id") { w throws(HandoffError) in
@@ -148,10 +164,20 @@ import Testing
                 switch outcome {
                 case .alreadyOpen(let h): #expect(open?.id == h.id && isActive(tenant), "\(where_): alreadyOpen")
                 case .queued(let h):
-                    #expect(open == nil && canServe && isActive(tenant) && h.state == .pending, "\(where_): queued")
+                    // Under freeSlot admission "can serve" is the condition to queue; under agentOnline
+                    // an available agent suffices. Under auto routing a request that can be served is assigned.
+                    let admitted = world.core.configuration.admission == .agentOnline
+                        ? world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.status == .available } : canServe
+                    #expect(open == nil && admitted && !(isAuto(tenant) && canServe) && isActive(tenant) && h.state == .pending, "\(where_): queued")
+                    handoffIDs.append(h.id)
+                case .assigned(let h):
+                    #expect(open == nil && canServe && isAuto(tenant) && isActive(tenant) && h.state == .active, "\(where_): assigned")
+                    if let agent = h.assignedAgentID { #expect(world.agent(agent).activeChats <= world.agent(agent).maxChats, "\(where_)") }
                     handoffIDs.append(h.id)
                 case .afterHours(let h):
-                    #expect(open == nil && !canServe && isActive(tenant) && h.state == .afterHours, "\(where_): after-hours")
+                    let admitted = world.core.configuration.admission == .agentOnline
+                        ? world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.status == .available } : canServe
+                    #expect(open == nil && !admitted && isActive(tenant) && h.state == .afterHours, "\(where_): after-hours")
                     handoffIDs.append(h.id)
                 }
                 successes["request", default: 0] += 1
@@ -201,10 +227,14 @@ import Testing
                 expected = .handoffNotFound
             }
             let chatsBefore = agent.activeChats
+            let eventsBefore = world.events.count
             do {
                 let h = try world.resolve(id, by: agentID)
                 #expect(expected == nil && h.state == .resolved, "\(where_): resolve succeeded, expected \(String(describing: expected))")
-                #expect(world.agent(agentID).activeChats == chatsBefore - 1, "\(where_): resolve freed one slot")
+                // Under auto routing the freed slot may take the head of the queue at once.
+                let retaken = world.events[eventsBefore...].filter { if case .handoffPickedUp(_, let a) = $0 { a.id == agentID } else { false } }.count
+                #expect(retaken <= 1 && (retaken == 0 || isAuto(agent.tenantID)), "\(where_): resolve reassigned \(retaken)")
+                #expect(world.agent(agentID).activeChats == chatsBefore - 1 + retaken, "\(where_): resolve freed one slot")
                 successes["resolve", default: 0] += 1
                 return "resolve \(id) by \(agent.name) → ok"
             } catch {
@@ -232,12 +262,25 @@ import Testing
             }
         }
 
+        /// The routing invariant seen from outside, through the public queries (independently of
+        /// the core's own check): in an active `auto` tenant no request waits while an agent has
+        /// a free slot.
+        func routingProblems() -> [String] {
+            PropertyTests.tenants.compactMap { tenant in
+                guard isAuto(tenant), isActive(tenant) else { return nil }
+                let waiting = (try? world.core.pendingCount(tenant: tenant)) ?? 0
+                let free = (try? world.core.availableAgents(tenant: tenant).count) ?? 0
+                return waiting > 0 && free > 0 ? "tenant \(tenant): \(waiting) waiting while \(free) agent(s) have a free slot" : nil
+            }
+        }
+
         /// Brings everything to an end: every open handoff must be closable, every slot freed.
         mutating func drain() throws {
             for tenant in PropertyTests.tenants { try world.core.setTenantStatus(tenant, .active) }
             for tenant in PropertyTests.tenants {
-                for h in try world.core.activeHandoffs(tenant: tenant) { try world.resolve(h.id, by: h.assignedAgentID!) }
+                // Withdraw the waiting first: under auto routing a resolve would hand a freed slot the queue's head.
                 for h in try world.core.pendingHandoffs(tenant: tenant) { _ = try world.endChat(h.chatID, handoff: h.id, tenant: tenant) }
+                for h in try world.core.activeHandoffs(tenant: tenant) { try world.resolve(h.id, by: h.assignedAgentID!) }
             }
             for tenant in PropertyTests.tenants {
                 #expect(world.pending(tenant) == [] && world.active(tenant) == [], "\(label): drained")
@@ -247,11 +290,14 @@ import Testing
         }
     }
 
-    static func run(seed: UInt64, retains: Bool, steps: Int) throws -> [String: Int] {
-        var driver = try Driver(seed: seed, retains: retains)
+    static func run(
+        seed: UInt64, retains: Bool, steps: Int, routing: Tenant.Routing = .manual, admission: HandoffCore.Admission = .freeSlot
+    ) throws -> [String: Int] {
+        var driver = try Driver(seed: seed, retains: retains, routing: routing, admission: admission)
         for step in 0..<steps {
             let done = driver.step("\(driver.label), step \(step)")
-            let problems = driver.world.core.invariantViolations()
+            var problems = driver.world.core.invariantViolations()
+            problems += driver.routingProblems()
             if !problems.isEmpty {
                 Issue.record("\(driver.label), step \(step) (\(done)): \(problems)")
                 return driver.successes
@@ -266,6 +312,15 @@ import Testing
         let successes = try Self.run(seed: seed, retains: true, steps: 400)
         // The sequence really exercised the lifecycle.
         #expect(successes["request", default: 0] > 20 && successes["pickUp", default: 0] > 0, "seed \(seed): \(successes)")
+    }
+
+    /// Automatic routing: random command sequences on `auto` tenants (with the setting toggled
+    /// now and then), both admission rules; after every command the core's invariants (which
+    /// include routing's) and the routing invariant seen from outside hold.
+    @Test(arguments: 0..<30, HandoffCore.Admission.allCases)
+    func routingInvariantHoldsAfterEveryRandomCommand(seed: UInt64, admission: HandoffCore.Admission) throws {
+        let successes = try Self.run(seed: 1000 + seed, retains: seed % 3 != 0, steps: 400, routing: .auto, admission: admission)
+        #expect(successes["request", default: 0] > 20 && successes["resolve", default: 0] > 0, "seed \(seed): \(successes)")
     }
 
     @Test func invariantsHoldWithoutRetention() throws {

@@ -24,15 +24,34 @@ public struct NewAgent: Hashable, Sendable {
 // MARK: - Tenants, users, agents, API keys, authentication
 
 extension HandoffCore {
+    /// Adds a tenant, routed as `tenant.routing` says (it has no agents or requests yet).
     public mutating func addTenant(_ tenant: Tenant) throws(HandoffError) {
         guard tenantSlots[tenant.id] == nil else { throw .duplicate("id", "Tenant \(tenant.id) already exists") }
         guard !tenant.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("name", "Tenant name must not be empty") }
         tenantSlots[tenant.id] = tenants.count
-        tenants.append(TenantRecord(tenant: tenant))
+        var record = TenantRecord(tenant: tenant)
+        record.routes = tenant.routing == .auto
+        if record.routes { autoRoutedTenants += 1 }
+        tenants.append(record)
     }
 
+    /// Suspends or reactivates a tenant. While suspended nothing is picked up or assigned; on
+    /// reactivation a tenant routed ``Tenant/Routing/auto`` gives its queue to the agents that
+    /// freed up meanwhile, reporting those assignments into `events`.
+    public mutating func setTenantStatus<Sink: EventSink>(
+        _ id: TenantID, _ status: Tenant.Status, now: Timestamp, events: inout Sink
+    ) throws(HandoffError) {
+        let slot = try tenantSlot(id)
+        tenants[slot].tenant.status = status
+        var routed = DiscardAssignments()
+        route(tenant: slot, now: stamp(now), events: &events, assignments: &routed)
+    }
+
+    /// ``setTenantStatus(_:_:now:events:)`` at the latest time the core has seen, without
+    /// events (fixtures and tests; a store publishing events uses the other one).
     public mutating func setTenantStatus(_ id: TenantID, _ status: Tenant.Status) throws(HandoffError) {
-        tenants[try tenantSlot(id)].tenant.status = status
+        var sink = DiscardEvents()
+        try setTenantStatus(id, status, now: latest, events: &sink)
     }
 
     /// Adds a login account. Emails are unique platform-wide (compared case-insensitively).
@@ -75,17 +94,22 @@ extension HandoffCore {
             createdAt: now, lastSeen: now)
         let slot = agents.count
         let linked = userByEmail[email].flatMap { users[$0]?.tenantID == new.tenantID ? $0 : nil }
-        agents.append(AgentRecord(agent: agent, tenant: tenant, linkedUser: linked))
+        agents.append(AgentRecord(agent: agent, tenant: tenant, linkedUser: linked, idleSince: now, local: tenants[tenant].agents.count))
         agentSlots[new.id] = slot
         agentByEmail[key] = slot
         tenants[tenant].agents.append(slot)
         updateAgent(slot) { $0.agent.status = new.status }
+        rerank(slot)
         events.record(.agentStatusChanged(agents[slot].agent))
+        var routed = DiscardAssignments()
+        route(tenant: tenant, now: now, events: &events, assignments: &routed)
         return agents[slot].agent
     }
 
     /// Changes an agent's capacity. It cannot go below the chats the agent has open (they would
-    /// break the capacity invariant): lower it after they end.
+    /// break the capacity invariant): lower it after they end. Raising it under
+    /// ``Tenant/Routing/auto`` gives the new slots the head of the queue at once (with the
+    /// latest time the core has seen: this command takes no `now`).
     public mutating func setMaxChats<Sink: EventSink>(
         _ agentID: AgentID, to maxChats: Int, by caller: Caller, events: inout Sink
     ) throws(HandoffError) -> Agent {
@@ -96,7 +120,10 @@ extension HandoffCore {
         let open = agents[slot].agent.activeChats
         guard maxChats >= open else { throw .invalid("maxChats", "maxChats cannot be lower than the agent's \(open) open chats") }
         updateAgent(slot) { $0.agent.maxChats = maxChats }
+        rerank(slot)
         events.record(.agentStatusChanged(agents[slot].agent))
+        var routed = DiscardAssignments()
+        route(tenant: agents[slot].tenant, now: latest, events: &events, assignments: &routed)
         return agents[slot].agent
     }
 

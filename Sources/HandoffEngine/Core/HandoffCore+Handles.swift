@@ -1,11 +1,16 @@
 /// A tenant as a dense handle: valid for the lifetime of the core that issued it.
 public struct TenantRef: Hashable, Sendable {
     let slot: Int32
+    /// Dense: 0 ..< the core's tenant count, in creation order (a caller's own tables can be
+    /// indexed by it).
+    public var index: Int { Int(slot) }
 }
 
 /// An agent as a dense handle: valid for the lifetime of the core that issued it.
 public struct AgentRef: Hashable, Sendable {
     let slot: Int32
+    /// Dense: 0 ..< the core's agent count, in creation order over all tenants.
+    public var index: Int { Int(slot) }
 }
 
 /// A handoff as a dense handle. Slots are reused once a handoff is gone (closed and not
@@ -13,6 +18,11 @@ public struct AgentRef: Hashable, Sendable {
 public struct HandoffRef: Hashable, Sendable {
     let slot: Int32
     let generation: UInt32
+    /// The record slot: dense (below the most handoffs held at once, when closed handoffs are
+    /// not retained), and reused by a later handoff once this one is gone — so a caller can
+    /// keep per-request data in a table indexed by it (the simulator maps assignments back to
+    /// its visitors this way).
+    public var index: Int { Int(slot) }
 }
 
 // MARK: - The handle API: the same rules, addressed by dense handles
@@ -39,13 +49,26 @@ extension HandoffCore {
     func ref(_ slot: Int) -> HandoffRef { HandoffRef(slot: Int32(slot), generation: handoffs[slot].generation) }
 
     /// A visitor of `tenant` asks for a human: queued (returns its handle) or after-hours
-    /// (recorded and counted; returns `nil`) under ``Configuration/admission``.
+    /// (recorded and counted; returns `nil`) under ``Configuration/admission``. Under `auto`
+    /// routing a queued request may already be assigned when this returns
+    /// (``requestHandoff(tenant:now:assignments:)`` says to whom).
     /// - Complexity: O(1) amortised.
     public mutating func requestHandoff<Sink: EventSink>(tenant: TenantRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffRef? {
+        var routed = DiscardAssignments()
+        return try requestHandoff(tenant: tenant, now: now, events: &events, routed: &routed)
+    }
+
+    @inline(__always)
+    mutating func requestHandoff<Sink: EventSink, Assignments: AssignmentSink>(
+        tenant: TenantRef, now: Timestamp, events: inout Sink, routed: inout Assignments
+    ) throws(HandoffError) -> HandoffRef? {
         let tenant = Int(tenant.slot)
         guard tenants[tenant].tenant.status == .active else { throw .tenantSuspended }
         let slot = admit(tenant: tenant, id: nil, request: nil, now: stamp(now), events: &events)
-        if handoffs[slot].handoff.state == .pending { return ref(slot) }
+        if handoffs[slot].handoff.state == .pending {
+            route(tenant: tenant, now: latest, events: &events, assignments: &routed)
+            return ref(slot)
+        }
         retire(slot)
         return nil
     }
@@ -62,22 +85,44 @@ extension HandoffCore {
         try assign(slot: slot, agent: Int(agent.slot), now: now, events: &events)
     }
 
-    /// ``resolve(_:by:now:events:)`` by handles.
+    /// ``resolve(_:by:now:events:)`` by handles (under `auto` routing the freed slot takes the
+    /// head of the queue: ``resolve(_:by:now:assignments:)`` says which).
     public mutating func resolve<Sink: EventSink>(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
+        var routed = DiscardAssignments()
+        try resolve(handoff, by: agent, now: now, events: &events, routed: &routed)
+    }
+
+    @inline(__always)
+    mutating func resolve<Sink: EventSink, Assignments: AssignmentSink>(
+        _ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink, routed: inout Assignments
+    ) throws(HandoffError) {
         let slot = try sameTenant(handoff, agent)
+        let tenant = handoffs[slot].tenant
         try resolve(slot: slot, agent: Int(agent.slot), now: now, events: &events)
         retire(slot)
+        route(tenant: tenant, now: latest, events: &events, assignments: &routed)
     }
 
     /// The visitor ends the chat: a pending request is withdrawn (abandoned), an active chat is
-    /// resolved by the user. Returns the state it ended in, or `nil` if nothing was open.
+    /// resolved by the user (under `auto` routing the freed slot takes the head of the queue).
+    /// Returns the state it ended in, or `nil` if nothing was open.
     @discardableResult
     public mutating func endChat<Sink: EventSink>(_ handoff: HandoffRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffState? {
+        var routed = DiscardAssignments()
+        return try endChat(handoff, now: now, events: &events, routed: &routed)
+    }
+
+    @inline(__always)
+    mutating func endChat<Sink: EventSink, Assignments: AssignmentSink>(
+        _ handoff: HandoffRef, now: Timestamp, events: inout Sink, routed: inout Assignments
+    ) throws(HandoffError) -> HandoffState? {
         let slot = try slot(handoff)
-        guard tenants[handoffs[slot].tenant].tenant.status == .active else { throw .tenantSuspended }
+        let tenant = handoffs[slot].tenant
+        guard tenants[tenant].tenant.status == .active else { throw .tenantSuspended }
         nextInternalMessage &+= 1
         let ended = endChat(slot: slot, systemMessageID: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: stamp(now), events: &events)
         if ended != nil { retire(slot) }
+        if ended == .resolved { route(tenant: tenant, now: latest, events: &events, assignments: &routed) }
         return ended
     }
 
@@ -95,7 +140,9 @@ extension HandoffCore {
             id: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: now, events: &events)
     }
 
-    /// Sets an agent's status as the system (shifts starting and ending).
+    /// Sets an agent's status as the system (shifts starting and ending). Under `auto` routing
+    /// an agent becoming `available` takes queued requests at once
+    /// (``setStatus(_:to:now:assignments:)`` says which).
     public mutating func setStatus<Sink: EventSink>(_ agent: AgentRef, to status: AgentStatus, now: Timestamp, events: inout Sink) {
         setStatus(Int(agent.slot), status, now: stamp(now), events: &events)
     }

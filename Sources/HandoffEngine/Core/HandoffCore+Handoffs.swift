@@ -4,6 +4,9 @@ import Foundation
 public enum RequestOutcome: Hashable, Sendable {
     /// A new request joined the pending queue: an agent can take it.
     case queued(Handoff)
+    /// A new request was given to an agent at once by automatic routing
+    /// (``Tenant/Routing/auto``): the snapshot is `active`, with its assignee.
+    case assigned(Handoff)
     /// The chat already had an open handoff; that one is returned, nothing new was created.
     case alreadyOpen(Handoff)
     /// Nobody can take it now; the widget should offer the email form.
@@ -11,15 +14,27 @@ public enum RequestOutcome: Hashable, Sendable {
 
     public var handoff: Handoff {
         switch self {
-        case .queued(let h), .alreadyOpen(let h), .afterHours(let h): h
+        case .queued(let h), .assigned(let h), .alreadyOpen(let h), .afterHours(let h): h
         }
     }
 
-    /// The `message` of the wire response (CONTRACT.md §3), chosen here once for the server and
+    /// The `status` of the wire response (docs/api.md): `pending` or `after-hours` for a new
+    /// request — also `pending` for one automatic routing assigned at once, since the contract's
+    /// clients know only those two answers here (the status endpoint says `active` at once) —
+    /// and the open handoff's own status for ``alreadyOpen(_:)``.
+    public var wireStatus: String {
+        switch self {
+        case .queued, .assigned: HandoffState.pending.wireStatus
+        case .alreadyOpen(let h): h.state.wireStatus
+        case .afterHours: HandoffState.afterHours.wireStatus
+        }
+    }
+
+    /// The `message` of the wire response (docs/api.md), chosen here once for the server and
     /// every driver that answers like it.
     public var wireMessage: String {
         switch self {
-        case .queued: WireTexts.handoffCreated
+        case .queued, .assigned: WireTexts.handoffCreated
         case .alreadyOpen(let h): h.state == .active ? WireTexts.alreadyConnected : WireTexts.handoffCreated
         case .afterHours: WireTexts.noAgentsAvailable
         }
@@ -44,10 +59,12 @@ extension HandoffCore {
     /// If any agent of the tenant can take a handoff now (``Agent/canTakeHandoff``), the request
     /// joins the tenant's FIFO queue as `pending`; otherwise it is recorded as `after-hours`
     /// (in history, never in the queue) and the widget offers the email form. A chat that
-    /// already has an open handoff gets that one back: no duplicates.
+    /// already has an open handoff gets that one back: no duplicates. In a tenant routed
+    /// ``Tenant/Routing/auto`` a queued request then goes at once to the best eligible agent,
+    /// if there is one (``RequestOutcome/assigned(_:)``; events: requested, then picked up).
     ///
     /// - Parameter id: the id to give a new handoff (unused when one is already open).
-    /// - Complexity: O(1) amortised.
+    /// - Complexity: O(1) amortised; O(log agents) more when routed automatically.
     public mutating func requestHandoff<Sink: EventSink>(
         _ request: HandoffRequest, tenant tenantID: TenantID, id: HandoffID, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> RequestOutcome {
@@ -57,9 +74,15 @@ extension HandoffCore {
         if let slot = chats[key], handoffs[slot].handoff.state.isOpen { return .alreadyOpen(handoffs[slot].handoff) }
         guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
         let slot = admit(tenant: tenant, id: id, request: request, now: stamp(now), events: &events)
+        if handoffs[slot].handoff.state == .pending {
+            var routed = DiscardAssignments()
+            route(tenant: tenant, now: latest, events: &events, assignments: &routed)
+            let handoff = handoffs[slot].handoff
+            return handoff.state == .active ? .assigned(handoff) : .queued(handoff)
+        }
         let handoff = handoffs[slot].handoff
-        if handoff.state == .afterHours { retire(slot) }
-        return handoff.state == .pending ? .queued(handoff) : .afterHours(handoff)
+        retire(slot)
+        return .afterHours(handoff)
     }
 
     /// The widget's after-hours form: the user leaves an email (and optionally a message).
@@ -105,7 +128,9 @@ extension HandoffCore {
     /// Atomic by construction (the core is a value mutated by one caller at a time): of any
     /// number of pick-ups of one handoff exactly one succeeds and the rest get
     /// ``HandoffError/handoffNotAvailable``. The agent must be `available` with a free slot
-    /// (``HandoffError/agentNotAvailable``, ``HandoffError/agentAtCapacity``).
+    /// (``HandoffError/agentNotAvailable``, ``HandoffError/agentAtCapacity``). The same holds in
+    /// a tenant routed `auto`: there a request waits only while nobody has a free slot, so a
+    /// pick-up meets either an assigned handoff or an agent without a free slot, and is refused.
     public mutating func pickUp<Sink: EventSink>(
         _ handoffID: HandoffID, by agentID: AgentID, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Handoff {
@@ -131,7 +156,9 @@ extension HandoffCore {
 
     /// The assigned agent closes an active handoff, freeing exactly one of its slots.
     /// Anything but `active` is ``HandoffError/handoffNotActive`` (so a repeated or late resolve
-    /// never frees a slot twice); another agent gets ``HandoffError/notAssignee``.
+    /// never frees a slot twice); another agent gets ``HandoffError/notAssignee``. Under
+    /// ``Tenant/Routing/auto`` the freed slot then takes the head of the queue (events:
+    /// resolved, then picked up).
     public mutating func resolve<Sink: EventSink>(
         _ handoffID: HandoffID, by agentID: AgentID, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Handoff {
@@ -140,14 +167,17 @@ extension HandoffCore {
         try resolve(slot: slot, agent: agent, now: now, events: &events)
         let snapshot = handoffs[slot].handoff
         retire(slot)
+        var routed = DiscardAssignments()
+        route(tenant: agents[agent].tenant, now: latest, events: &events, assignments: &routed)
         return snapshot
     }
 
     /// The widget user ends the chat (closes the widget, or the "end chat" button).
     ///
     /// Active: resolved by the user, with the system message "User ended the chat", freeing the
-    /// agent's slot once. Pending: withdrawn from the queue and counted as abandoned (the
-    /// reference leaves it queued forever: defect 4). Otherwise nothing changes.
+    /// agent's slot once (under ``Tenant/Routing/auto`` the slot then takes the head of the
+    /// queue). Pending: withdrawn from the queue and counted as abandoned (the reference leaves
+    /// it queued forever: defect 4). Otherwise nothing changes.
     ///
     /// - Parameter handoffID: the handoff to end; `nil` ends the chat's newest handoff.
     public mutating func endChat<Sink: EventSink>(
@@ -167,7 +197,10 @@ extension HandoffCore {
         guard let ended = endChat(slot: slot, systemMessageID: systemMessageID, now: stamp(now), events: &events) else { return .nothingOpen }
         let snapshot = handoffs[slot].handoff
         retire(slot)
-        return ended == .resolved ? .resolved(snapshot) : .withdrawn(snapshot)
+        guard ended == .resolved else { return .withdrawn(snapshot) }
+        var routed = DiscardAssignments()
+        route(tenant: tenant, now: latest, events: &events, assignments: &routed)
+        return .resolved(snapshot)
     }
 
     // MARK: Lifecycle steps (each rule once; both the id API and the handle API call these)
@@ -311,9 +344,11 @@ extension HandoffCore {
         updateAgent(agent) {
             $0.agent.activeChats += 1
             $0.chatsTaken += 1
+            $0.idleSince = now
         }
         tenants[tenant].metrics.recordPickUp(waitMilliseconds: now.milliseconds - requestedAt.milliseconds)
         events.record(.handoffPickedUp(handoffs[slot].handoff, agent: agents[agent].agent))
+        rerank(agent)
     }
 
     /// Closes an active handoff, freeing exactly one slot of its agent. The caller retires the
@@ -333,9 +368,11 @@ extension HandoffCore {
             $0.agent.activeChats -= 1
             $0.chatsCompleted += 1
             $0.chatMilliseconds += duration
+            $0.idleSince = now
         }
         tenants[tenant].metrics.resolved += 1
         events.record(.handoffResolved(handoffs[slot].handoff))
+        rerank(agent)
     }
 
     /// A chat id is 1–256 bytes of UTF-8 and not only white space.

@@ -7,7 +7,10 @@ extension HandoffCore {
     /// it and lies in `0...maxChats`; each active handoff has exactly one assignee, of its own
     /// tenant; pending and closed handoffs have none (or kept their closer); each handoff is in
     /// its tenant's pending or active list exactly when its state says so (so in one state
-    /// only); the eligible-agent counts and the chat and id indexes agree with the records.
+    /// only); the eligible-agent counts and the chat and id indexes agree with the records; and,
+    /// for tenants routed ``Tenant/Routing/auto``, that the routing index holds exactly the
+    /// eligible agents under their current keys and — when the tenant is active — that no
+    /// request waits while an agent has a free slot (`HandoffCore+Routing.swift`).
     ///
     /// - Complexity: O(handoffs + agents). For tests and the harness, not for hot paths.
     public func invariantViolations() -> [String] {
@@ -33,7 +36,10 @@ extension HandoffCore {
             if available != record.availableAgents {
                 problems.append("tenant \(record.tenant.name): \(record.availableAgents) agents counted available, \(available) are")
             }
+            problems += routingViolations(tenant: t)
         }
+        let routed = tenants.filter(\.routes).count
+        if routed != autoRoutedTenants { problems.append("\(autoRoutedTenants) tenants counted as routed automatically, \(routed) are") }
         for (id, slot) in handoffSlots where !(handoffs[slot].inUse && handoffs[slot].indexed && handoffs[slot].handoff.id == id) {
             problems.append("handoff index entry \(id) points to a free or different record")
         }

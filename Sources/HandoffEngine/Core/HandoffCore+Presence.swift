@@ -43,6 +43,7 @@ extension HandoffCore {
         for slot in agents.indices where agents[slot].agent.status != .offline && agents[slot].agent.lastSeen <= cutoff {
             let previous = agents[slot].agent.status
             updateAgent(slot) { $0.agent.status = .offline }
+            rerank(slot)
             agents[slot].statusBeforeSweep = previous
             swept.append(agents[slot].agent.id)
             events.record(.agentStatusChanged(agents[slot].agent))
@@ -56,15 +57,28 @@ extension HandoffCore {
         agents.lazy.filter { $0.agent.status != .offline }.map { $0.agent.lastSeen + configuration.inactivityTimeout }.min()
     }
 
-    /// The one place a status changes: keeps eligibility counts exact and reports the change.
+    /// The one place a status changes by hand or login: keeps eligibility counts exact, reports
+    /// the change and, under ``Tenant/Routing/auto``, gives the queue to an agent that became
+    /// available (its events follow the status change).
     mutating func setStatus<Sink: EventSink>(_ slot: Int, _ status: AgentStatus, now: Timestamp, events: inout Sink) {
+        var routed = DiscardAssignments()
+        setStatus(slot, status, now: now, events: &events, assignments: &routed)
+    }
+
+    /// ``setStatus(_:_:now:events:)``, reporting automatic assignments into `assignments`.
+    mutating func setStatus<Sink: EventSink, Assignments: AssignmentSink>(
+        _ slot: Int, _ status: AgentStatus, now: Timestamp, events: inout Sink, assignments: inout Assignments
+    ) {
         let before = agents[slot].agent.status
         updateAgent(slot) {
+            if status == .available && $0.agent.status != .available { $0.idleSince = now }
             $0.agent.status = status
             $0.agent.lastSeen = now
             $0.statusBeforeSweep = nil
         }
+        rerank(slot)
         if before != status { events.record(.agentStatusChanged(agents[slot].agent)) }
+        if status == .available { route(tenant: agents[slot].tenant, now: now, events: &events, assignments: &assignments) }
     }
 
     /// An agent acting counts as being seen.

@@ -20,8 +20,10 @@ import DequeModule
 /// Internally records live in dense arrays addressed by slot; dictionaries map public ids to
 /// slots, and each tenant threads its pending queue and active list through the records, so
 /// every command is O(1) amortised (O(log n) for time-ordered lookups) in the number of
-/// handoffs. With ``Configuration/retainsClosedHandoffs`` off, a closed handoff's slot is
-/// reused at once and memory stays proportional to the open handoffs.
+/// handoffs. Tenants routed ``Tenant/Routing/auto`` also keep their eligible agents in a heap
+/// (O(log agents) per agent change; see `HandoffCore+Routing.swift`). With
+/// ``Configuration/retainsClosedHandoffs`` off, a closed handoff's slot is reused at once and
+/// memory stays proportional to the open handoffs.
 public struct HandoffCore: Sendable {
     /// Engine settings.
     public struct Configuration: Sendable {
@@ -59,7 +61,7 @@ public struct HandoffCore: Sendable {
     /// The after-hours decision: when does a request wait in the queue?
     public enum Admission: String, Hashable, Sendable, CaseIterable {
         /// Queued only if some agent is `available` with `activeChats < maxChats`; otherwise the
-        /// widget gets the after-hours form (CONTRACT.md §3). With instant pick-up this makes
+        /// widget gets the after-hours form (docs/api.md). With instant pick-up this makes
         /// the service a loss system: requests finding every slot busy are not queued.
         case freeSlot
         /// Queued whenever some agent is `available`, even if every slot is busy (the request
@@ -94,6 +96,11 @@ public struct HandoffCore: Sendable {
         /// Retained closed handoff slots in closing order.
         var closed: [Int] = []
         var metrics = MetricsState()
+        /// Under ``Tenant/Routing/auto``: the agents that can take a handoff, best first (see
+        /// "Automatic routing" in `HandoffCore+Routing.swift`). Empty under `manual`.
+        var routingIndex = RoutingIndex()
+        /// `tenant.routing == .auto`, kept beside the counters the hot paths read.
+        var routes = false
 
         /// A pick-up's move between the tenant's two lists, in one access to the tenant.
         @inline(__always)
@@ -112,6 +119,16 @@ public struct HandoffCore: Sendable {
         var chatsTaken = 0
         var chatsCompleted = 0
         var chatMilliseconds: Int64 = 0
+        /// Since when the agent has been "idle" for automatic routing's tie-break: the time of
+        /// its last chat change or of becoming available. Set when it is created, when it takes
+        /// a chat (pick-up, assignment, automatic routing), when one of its chats ends (resolve,
+        /// end chat), and when its status changes to `available` from another status. Nothing
+        /// else moves it (heartbeats, messages, capacity changes, a status set to the value it
+        /// already has). Stored times never go backwards, so an older value really is earlier.
+        var idleSince: Timestamp
+        /// The agent's index in its tenant's `agents` list (its member number in the tenant's
+        /// ``RoutingIndex``).
+        var local: Int
     }
 
     struct HandoffRecord: Sendable {
@@ -145,6 +162,9 @@ public struct HandoffCore: Sendable {
     let inactivityMilliseconds: Int64
     let metricsWindowMilliseconds: Int64
     var tenants: [TenantRecord] = []
+    /// How many tenants route automatically: `0` lets every command skip routing with one
+    /// load of a field of the core (the simulator's manual path pays nothing more).
+    var autoRoutedTenants = 0
     var tenantSlots: [TenantID: Int] = [:]
     var users: [UserID: User] = [:]
     var userByEmail: [String: UserID] = [:]
@@ -217,7 +237,9 @@ public struct HandoffCore: Sendable {
     }
 
     /// Applies a change to one agent, keeping its tenant's eligible and available counts exact.
-    /// Every change of an agent's status, active chats or capacity goes through here.
+    /// Every change of an agent's status, active chats or capacity goes through here; each
+    /// caller then ends with ``rerank(_:)`` (kept out of here so the manual path's code after
+    /// the update is not pessimised by a possible index update in the middle).
     @inline(__always)
     mutating func updateAgent(_ slot: Int, _ change: (inout AgentRecord) -> Void) {
         let wasEligible = isEligible(slot)
@@ -228,6 +250,29 @@ public struct HandoffCore: Sendable {
         let tenant = agents[slot].tenant
         if wasEligible != eligible { tenants[tenant].eligibleAgents += eligible ? 1 : -1 }
         if wasAvailable != available { tenants[tenant].availableAgents += available ? 1 : -1 }
+    }
+
+    /// After a change of an agent: under automatic routing, puts it where its state now says
+    /// in its tenant's routing index. O(1) for a core without `auto` tenants (one load and a
+    /// branch), O(log agents) otherwise.
+    @inline(__always)
+    mutating func rerank(_ slot: Int) {
+        guard autoRoutedTenants > 0, tenants[agents[slot].tenant].routes else { return }
+        reindex(slot)
+    }
+
+    /// Puts an agent of an `auto` tenant where its state says in the tenant's routing index:
+    /// a member under its current key while eligible, out of it otherwise. O(log agents).
+    @inline(never)
+    mutating func reindex(_ slot: Int) {
+        let key = isEligible(slot) ? routingKey(slot) : nil
+        tenants[agents[slot].tenant].routingIndex.update(agents[slot].local, key: key)
+    }
+
+    /// The agent's place in the routing order, read field by field (no record copy).
+    @inline(__always)
+    func routingKey(_ slot: Int) -> RoutingIndex.Key {
+        RoutingIndex.Key(activeChats: agents[slot].agent.activeChats, idleSince: agents[slot].idleSince, id: agents[slot].agent.id)
     }
 
     /// The after-hours decision (``Configuration/admission``): may a request of this tenant wait?

@@ -16,11 +16,16 @@ public struct Tenant: Hashable, Sendable, Codable {
     public var textColor: String
     public var borderRadius: String
     public var position: String
+    /// Who gives a waiting request to an agent. Default ``Routing/manual``. Change it on a live
+    /// core with ``HandoffCore/setRouting(_:tenant:by:now:events:)``, which also applies what
+    /// the new setting implies (switching to `auto` assigns the queue at once).
+    public var routing: Routing
 
     public init(
         id: TenantID, name: String, status: Status = .active, allowedDomains: [String] = [],
         greeting: String = "Hi! How can we help you today?", primaryColor: String = "#2563eb",
-        textColor: String = "#ffffff", borderRadius: String = "12px", position: String = "bottom-right"
+        textColor: String = "#ffffff", borderRadius: String = "12px", position: String = "bottom-right",
+        routing: Routing = .manual
     ) {
         self.id = id
         self.name = name
@@ -31,6 +36,39 @@ public struct Tenant: Hashable, Sendable, Codable {
         self.textColor = textColor
         self.borderRadius = borderRadius
         self.position = position
+        self.routing = routing
+    }
+}
+
+extension Tenant {
+    /// How waiting requests reach agents (the rule itself: ``HandoffCore`` "Automatic routing").
+    ///
+    /// - `manual`: the reference platform's way. Requests wait in the tenant's FIFO queue until
+    ///   an agent picks one up (or an administrator assigns it).
+    /// - `auto`: the engine assigns. A new request goes at once to the eligible agent with the
+    ///   fewest active chats (ties: the one idle longest); whenever a slot frees or an agent
+    ///   becomes eligible, the head of the queue goes to the best eligible agent, repeatedly.
+    ///   So in an active `auto` tenant no request waits while an agent has a free slot. Manual
+    ///   pick-up stays possible, under the same capacity rule.
+    ///
+    /// Legal transitions: either way, at any time (``HandoffCore/setRouting(_:tenant:by:now:events:)``).
+    public enum Routing: String, Hashable, Sendable, Codable, CaseIterable {
+        case manual, auto
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, status, allowedDomains, greeting, primaryColor, textColor, borderRadius, position, routing
+    }
+
+    /// Decodes a tenant; `routing` may be absent (tenants stored before it existed): `manual`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(TenantID.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
+            status: try c.decode(Status.self, forKey: .status), allowedDomains: try c.decode([String].self, forKey: .allowedDomains),
+            greeting: try c.decode(String.self, forKey: .greeting), primaryColor: try c.decode(String.self, forKey: .primaryColor),
+            textColor: try c.decode(String.self, forKey: .textColor), borderRadius: try c.decode(String.self, forKey: .borderRadius),
+            position: try c.decode(String.self, forKey: .position), routing: try c.decodeIfPresent(Routing.self, forKey: .routing) ?? .manual)
     }
 }
 

@@ -95,7 +95,15 @@ public final class MemoryHandoffStore: HandoffStore {
     }
 
     public func setTenantStatus(_ id: TenantID, _ status: Tenant.Status) throws(HandoffError) {
-        try command { core, _, _, _ throws(HandoffError) in try core.setTenantStatus(id, status) }
+        try command { core, _, now, events throws(HandoffError) in try core.setTenantStatus(id, status, now: now, events: &events) }
+    }
+
+    public func setRouting(_ routing: Tenant.Routing, tenant: TenantID, by caller: HandoffCore.Caller) throws(HandoffError) -> Tenant {
+        try command { core, _, now, events throws(HandoffError) in try core.setRouting(routing, tenant: tenant, by: caller, now: now, events: &events) }
+    }
+
+    public func routing(tenant: TenantID, by caller: HandoffCore.Caller) throws(HandoffError) -> Tenant.Routing {
+        try read { core throws(HandoffError) in try core.routing(tenant: tenant, by: caller) }
     }
 
     /// The password is hashed outside the lock (PBKDF2 is slow by design), between drawing the

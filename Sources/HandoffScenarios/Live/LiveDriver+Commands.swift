@@ -61,6 +61,9 @@ extension LiveDriver {
             let body = AssignRequest(agentId: try serverAgentID(agent))
             _ = try await agentCall(admin, .POST, APIPath.assign(handoff.description), body: body, as: HandoffBody.self)
             return .done
+        case .setRouting(let admin, let routing):
+            _ = try await agentCall(admin, .PUT, APIPath.tenantRouting, body: TenantRoutingBody(routing: routing.rawValue), as: TenantRoutingBody.self)
+            return .done
         }
     }
 

@@ -24,9 +24,11 @@ extension LiveDriver {
     /// fixture says expired); every account's password (each login's token is kept, so agents
     /// and observers never have to log in again later); every agent on the server's list
     /// (their ids may differ from the fixtures': they are mapped by email). Then the clean
-    /// start: each agent back to its fixture status (the login just made it available), every
-    /// pending or active chat of the tenant closed (`end-chat`, as its widget would), and the
-    /// dashboard numbers recorded as the scenario's baseline.
+    /// start: each agent back to its fixture status (the login just made it available), the
+    /// tenant's routing back to its fixture value (`/api/tenant/routing` as a `client_admin`;
+    /// a server without that endpoint is fine for a `manual` tenant), every pending or active
+    /// chat of the tenant closed (`end-chat`, as its widget would), and the dashboard numbers
+    /// recorded as the scenario's baseline.
     ///
     /// - Throws: ``LiveSetupError`` listing every problem; on a transport error (no server),
     ///   at the first one.
@@ -123,8 +125,34 @@ extension LiveDriver {
                 problems.append("tenant \(tenant.handle): cannot set agent \(agent.handle) \(agent.status.rawValue): \(error)")
             }
         }
+        try await restoreRouting(tenant, problems: &problems)
         try await closeOpenChats(tenant, problems: &problems)
         if let baseline = try await currentMetrics(tenant.handle) { state.withLock { $0.baselines[tenant.handle] = baseline } }
+    }
+
+    /// Puts the tenant's routing back to the fixtures' (an earlier run may have switched it),
+    /// as one of its `client_admin` accounts.
+    private func restoreRouting(_ tenant: Fixtures.TenantFixture, problems: inout [String]) async throws(RequestFailure) {
+        let admins = tenant.users.filter { $0.role == .clientAdmin }.map(\.handle) + tenant.agents.filter { $0.role == .clientAdmin }.map(\.handle)
+        guard let admin = admins.first(where: { handle in state.withLock { $0.tokens[handle] != nil } }) else {
+            if tenant.routing == .auto {
+                problems.append("tenant \(tenant.handle) is routed auto in the fixtures but has no client_admin account to check that on the server")
+            }
+            return
+        }
+        let wanted = tenant.routing.rawValue
+        do throws(RequestFailure) {
+            let current = try await agentCall(admin, .GET, APIPath.tenantRouting, patient: true, as: TenantRoutingBody.self)
+            if current.routing != wanted {
+                _ = try await agentCall(admin, .PUT, APIPath.tenantRouting, body: TenantRoutingBody(routing: wanted), patient: true, as: TenantRoutingBody.self)
+            }
+        } catch where error.status == 404 {
+            if tenant.routing == .auto {
+                problems.append("tenant \(tenant.handle) is routed auto in the fixtures, but the server has no \(APIPath.tenantRouting) (it cannot route)")
+            }
+        } catch where !error.isTransport {
+            problems.append("tenant \(tenant.handle): cannot set its routing to \(wanted) as \(admin): \(error)")
+        }
     }
 
     /// Ends every pending or active chat of the tenant (left by an earlier run), as its widget would.

@@ -88,7 +88,7 @@ struct FixturesParser {
     let reader: YAMLReader
     let index: FixtureIndex
 
-    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents"]
+    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents", "routing"]
     static let keyKeys = ["key", "expired"]
     static let userKeys = ["email", "password", "role", "firstName", "lastName"]
     static let agentKeys = ["name", "email", "password", "maxChats", "status", "role"]
@@ -115,6 +115,7 @@ struct FixturesParser {
         }
         let name = fields["name"].flatMap { reader.string($0, at: fields.path("name"), nonEmpty: true) }
         let status = fields["status"].map { reader.choice($0, at: fields.path("status"), Tenant.Status.self) } ?? .active
+        let routing = fields["routing"].map { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self) } ?? .manual
         let domains =
             fields["allowedDomains"].map { node in
                 reader.list(node, at: fields.path("allowedDomains")) { item, itemPath in domain(item, at: itemPath) }
@@ -123,10 +124,10 @@ struct FixturesParser {
         if keys == nil { index.tenants[handle]?.widgetsMayUseAnyKey = true }
         let users = fields["users"].map { self.users($0, tenant: handle, at: fields.path("users")) } ?? []
         let agents = fields["agents"].map { self.agents($0, tenant: handle, at: fields.path("agents")) } ?? []
-        guard let name, let status, let domains, let keys, let users, let agents else { return nil }
+        guard let name, let status, let routing, let domains, let keys, let users, let agents else { return nil }
         return Fixtures.TenantFixture(
             handle: handle, name: name, status: status, allowedDomains: domains, apiKeys: keys, users: users,
-            agents: agents, location: location)
+            agents: agents, routing: routing, location: location)
     }
 
     private func domain(_ node: Node, at path: String) -> String? {

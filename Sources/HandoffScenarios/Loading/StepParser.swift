@@ -6,7 +6,7 @@ import Yams
 /// step's other keys are its parameters.
 enum StepVerb: String, CaseIterable {
     // Actions.
-    case request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign
+    case request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting
     case wait, race
     // Checks.
     case expectWidget, expectAgent, expectQueue, expectHandoff, expectHistory, expectMetrics
@@ -27,6 +27,7 @@ enum StepVerb: String, CaseIterable {
         case .pickUp, .resolve: ["handoff"]
         case .reply: ["to", "text"]
         case .assign: ["handoff", "to"]
+        case .setRouting: ["routing"]
         case .endChat, .login, .logout, .heartbeat, .closeTab, .wait, .race: []
         case .expectWidget: ["sees", "notSees"]
         case .expectAgent: ["sees", "handoff", "status", "activeChats", "available"]
@@ -45,12 +46,13 @@ enum StepVerb: String, CaseIterable {
         case .pickUp, .resolve: ["handoff"]
         case .reply: ["to", "text"]
         case .assign: ["handoff", "to"]
+        case .setRouting: ["routing"]
         default: []
         }
     }
 }
 
-/// Wire statuses of a handoff (CONTRACT.md §1) and of a handoff request's answer.
+/// Wire statuses of a handoff (docs/api.md) and of a handoff request's answer.
 enum WireStatus {
     static let handoff = ["pending", "active", "resolved", "after-hours"]
     static let request = ["pending", "after-hours"]
@@ -175,6 +177,11 @@ struct StepParser {
             let to = agent("to")
             guard let admin, let w, let to else { return nil }
             return .assign(admin: admin, widget: w, agent: to)
+        case .setRouting:
+            let admin = refs.person(subject, at: subjectPath)
+            let routing = fields["routing"].flatMap { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self) }
+            guard let admin, let routing else { return nil }
+            return .setRouting(admin: admin, routing: routing)
         default:
             preconditionFailure("\(verb) is not an action")
         }
@@ -301,6 +308,7 @@ struct StepParser {
         case .agentSend(let a, let w, _): "reply \(a) → \(w)"
         case .resolve(let a, let w): "resolve \(a) → \(w)"
         case .assign(let admin, let w, let a): "assign \(w) → \(a) by \(admin)"
+        case .setRouting(let admin, let routing): "setRouting \(routing.rawValue) by \(admin)"
         }
     }
 

@@ -30,6 +30,7 @@ extension Execution {
         case .agentSend(let a, let w, let text): return handoff(of: w).map { .agentSend(agent: a, handoff: $0, text: text) }
         case .resolve(let a, let w): return handoff(of: w).map { .resolve(agent: a, handoff: $0) }
         case .assign(let admin, let w, let a): return handoff(of: w).map { .assign(admin: admin, handoff: $0, agent: a) }
+        case .setRouting(let admin, let routing): return .success(.setRouting(admin: admin, routing))
         }
     }
 
@@ -143,7 +144,7 @@ extension Execution {
             if case .handoff(let id, _, let message, _) = reply {
                 owners[id] = w
                 if widgets[w]!.handoff != id { widgets[w]!.handoffs.append(id) }
-                widgets[w]!.show(message)  // the widget renders the reply's message (CONTRACT.md §3)
+                widgets[w]!.show(message)  // the widget renders the reply's message (docs/api.md)
             }
         case .widgetSend(let w, let text):
             widgets[w]!.show(text)
@@ -184,6 +185,9 @@ extension Execution {
                 phases[id] = .closed
                 agents[a]!.chats[id] = nil
             }
+        case .setRouting(let admin, let value):
+            // What the routing check after each step holds the tenant to from now on.
+            if let tenant = scenario.fixtures.user(admin)?.tenant ?? scenario.fixtures.agent(admin)?.tenant { routing[tenant.handle] = value }
         case .heartbeat, .setStatus, .closeTab:
             break
         }

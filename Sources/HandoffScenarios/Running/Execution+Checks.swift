@@ -154,6 +154,44 @@ extension Execution {
         return abs(actual - expected) <= exact
     }
 
+    // MARK: Automatic routing, seen from outside
+
+    /// Runs after every step for the fixture tenants routed `auto` (by the fixtures or a
+    /// `setRouting` step since) and active, through the
+    /// driver's queries only, so it holds for a live server as for the engine in-process:
+    ///
+    /// - **the invariant**: no request waits while an agent has a free slot — the pending
+    ///   queue and the "available agents" list (`available` with `activeChats < maxChats`) are
+    ///   never both non-empty;
+    /// - **what the harness learns**: a request this scenario saw waiting that left the queue
+    ///   without a command of its own was assigned by the engine — counted as picked up, its
+    ///   phase active (so a later end chat is counted as resolving it, as the engine does).
+    ///
+    /// Assumes nobody else drives the tenant meanwhile. Returns the violations (empty when sound).
+    func observeRouting() async -> [String] {
+        var problems: [String] = []
+        for tenant in scenario.fixtures.tenants where routing[tenant.handle] == .auto && tenant.status == .active {
+            do throws(RequestFailure) {
+                let queue = try await driver.pendingQueue(tenant: tenant.handle)
+                let free = try await driver.availableAgents(tenant: tenant.handle)
+                if !queue.isEmpty, !free.isEmpty {
+                    problems.append(
+                        "tenant \(tenant.handle) routes automatically, but [\(queue.map(name).joined(separator: ", "))] wait(s) while "
+                            + "[\(free.map { agentHandle($0.id) ?? $0.name }.joined(separator: ", "))] ha(s) a free slot")
+                }
+                let waiting = Set(queue.map(\.id))
+                for (id, phase) in phases where phase == .pending && !waiting.contains(id) {
+                    guard let owner = owners[id], widgets[owner]?.actor.tenant == tenant.handle else { continue }
+                    phases[id] = .active
+                    counts.pickedUp += 1
+                }
+            } catch {
+                problems.append("could not check the routing of tenant \(tenant.handle): \(error)")
+            }
+        }
+        return problems
+    }
+
     private func quoted(_ lines: [String]) -> String { "[" + lines.map { "'\($0)'" }.joined(separator: ", ") + "]" }
     private func quoted(_ text: String?) -> String { text.map { "'\($0)'" } ?? "none" }
 }

@@ -21,6 +21,9 @@ final class Execution<Driver: ScenarioDriver> {
     /// is counted, without guessing from a widget's possibly stale poll.
     var phases: [HandoffID: HandoffPhase] = [:]
     enum HandoffPhase { case pending, active, closed }
+    /// Each fixture tenant's routing as the scenario's own commands left it (the fixtures'
+    /// `routing`, then every successful `setRouting`): what ``observeRouting()`` checks.
+    var routing: [String: Tenant.Routing] = [:]
     var schedule = ClientSchedule()
     var counts = ScenarioResult.Counts()
     var metrics = MetricSet()
@@ -46,6 +49,7 @@ final class Execution<Driver: ScenarioDriver> {
         self.model = model
         self.startedAt = driver.now()
         for w in scenario.widgets { widgets[w.handle] = WidgetSession(actor: w) }
+        for t in scenario.fixtures.tenants { routing[t.handle] = t.routing }
         for t in scenario.fixtures.tenants { for a in t.agents { agents[a.handle] = AgentSession(handle: a.handle) } }
     }
 

@@ -8,7 +8,8 @@ public enum FixtureSeeder {
     public static func seed(_ fixtures: Fixtures, into store: any HandoffStore, now: Timestamp) async throws(HandoffError) {
         for t in fixtures.tenants {
             let tenantID = Fixtures.tenantID(t.handle)
-            try await store.addTenant(Tenant(id: tenantID, name: t.name, allowedDomains: t.allowedDomains))
+            // The routing is set from the start: agents added `available` meet an empty queue.
+            try await store.addTenant(Tenant(id: tenantID, name: t.name, allowedDomains: t.allowedDomains, routing: t.routing))
             for key in t.apiKeys {
                 _ = try await store.registerAPIKey(key.key, tenant: tenantID, name: key.handle, expiresAt: key.expired ? now : nil)
             }

@@ -12,7 +12,8 @@ import HandoffWorkload
 ///
 /// Steps run in order; the scenario stops at its first failed step (later steps would only
 /// report the consequences). After every step the driver's invariant check runs when it has
-/// one. Between steps, and while a `wait` or a `within` check lets time pass, the virtual
+/// one, and for fixture tenants routed `auto` the routing invariant, observed through the
+/// driver's queries ("no request waits while an agent has a free slot"). Between steps, and while a `wait` or a `within` check lets time pass, the virtual
 /// clients poll and heartbeat on the ``ClientModel``'s schedule (or, with the WebSocket
 /// model, apply the pushes that arrive). The driver's ``ScenarioDriver/finish()`` runs last.
 public struct ScenarioRunner: Sendable {
@@ -45,6 +46,11 @@ public struct ScenarioRunner: Sendable {
                 }
                 if let violations = await driver.invariantViolations(), !violations.isEmpty {
                     failures.append(.init(step: step.reference, reason: "invariant violated: " + violations.prefix(5).joined(separator: "; ")))
+                    break
+                }
+                let routing = await execution.observeRouting()
+                if !routing.isEmpty {
+                    failures.append(.init(step: step.reference, reason: "invariant violated: " + routing.prefix(5).joined(separator: "; ")))
                     break
                 }
             }

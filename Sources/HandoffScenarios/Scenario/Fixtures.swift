@@ -14,10 +14,15 @@ public struct Fixtures: Hashable, Sendable {
         public var apiKeys: [APIKeyFixture]
         public var users: [UserFixture]
         public var agents: [AgentFixture]
+        /// How the tenant's requests reach agents (YAML `routing: manual | auto`). Default
+        /// `manual`. Under `auto` the runner also checks, after every step, that no request
+        /// waits while an agent has a free slot.
+        public var routing: Tenant.Routing
         public var location: SourceLocation
 
         public init(handle: String, name: String, status: Tenant.Status = .active, allowedDomains: [String] = [],
-                    apiKeys: [APIKeyFixture] = [], users: [UserFixture] = [], agents: [AgentFixture] = [], location: SourceLocation) {
+                    apiKeys: [APIKeyFixture] = [], users: [UserFixture] = [], agents: [AgentFixture] = [], routing: Tenant.Routing = .manual,
+                    location: SourceLocation) {
             self.handle = handle
             self.name = name
             self.status = status
@@ -25,6 +30,7 @@ public struct Fixtures: Hashable, Sendable {
             self.apiKeys = apiKeys
             self.users = users
             self.agents = agents
+            self.routing = routing
             self.location = location
         }
     }

@@ -95,6 +95,8 @@ public enum Action: Hashable, Sendable {
     case resolve(agent: String, widget: String)
     // Administrator actions.
     case assign(admin: String, widget: String, agent: String)
+    /// A `client_admin` account switches its tenant's routing (`PUT /api/tenant/routing`).
+    case setRouting(admin: String, routing: Tenant.Routing)
 
     /// Who acts: the widget, agent or user handle.
     public var actor: String {
@@ -103,7 +105,7 @@ public enum Action: Hashable, Sendable {
         case .login(let a), .logout(let a), .heartbeat(let a), .setStatus(let a, _), .closeTab(let a), .pickUp(let a, _),
             .agentSend(let a, _, _), .resolve(let a, _):
             a
-        case .assign(let admin, _, _): admin
+        case .assign(let admin, _, _), .setRouting(let admin, _): admin
         }
     }
 }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 // MARK: - Entry points
 
-/// Builds the live server: every endpoint of CONTRACT.md over `store`, the WebSocket channels,
+/// Builds the live server: every endpoint of docs/api.md over `store`, the WebSocket channels,
 /// rate limits, `/health` and `/metrics`, with the inactivity sweep and the WebSocket hub as
 /// services of the application.
 ///
@@ -123,6 +123,7 @@ struct ServerAssembly {
         router.addRoutes(HandoffController(dependencies: dependencies, authentication: authentication).endpoints, atPath: "/api/widget-handoffs")
         router.addRoutes(AgentController(dependencies: dependencies, authentication: authentication).endpoints, atPath: "/api/human-agents")
         router.addRoutes(DashboardController(dependencies: dependencies, authentication: authentication).endpoints, atPath: "/api/metrics")
+        router.addRoutes(TenantController(dependencies: dependencies, authentication: authentication).endpoints, atPath: "/api/tenant")
         if let hub { router.addRoutes(WebSocketController(dependencies: dependencies, hub: hub).httpEndpoints) }
         return router
     }

@@ -44,20 +44,24 @@ import Testing
 
     @Test func collectingTheScenariosDirectoryServesEveryTenant() throws {
         let fixtures = try FixturesLoader.collect([ScenarioSuiteTests.scenariosDirectory])
-        #expect(Set(fixtures.tenants.map(\.handle)) == ["acme", "globex", "rally", "solo"])
+        #expect(Set(fixtures.tenants.map(\.handle)) == ["acme", "globex", "rally", "relay", "solo"])
+        #expect(fixtures.tenant("relay")?.routing == .auto)
     }
 
     @Test func metricsSinceABaselineAreTheScenariosOwn() {
-        let before = DashboardMetrics(requestsInWindow: 4, totalRequests: 4, pickedUp: 2, resolved: 2, abandoned: 1, afterHours: 1, pending: 0,
-                                      active: 0, averageWaitMilliseconds: 1000)
-        let after = DashboardMetrics(requestsInWindow: 5, totalRequests: 5, pickedUp: 3, resolved: 2, abandoned: 1, afterHours: 1, pending: 0,
-                                     active: 1, averageWaitMilliseconds: 2000)
+        let before = TenantMetrics(requestsInWindow: 4, totalRequests: 4, pickedUp: 2, resolved: 2, abandoned: 1, afterHours: 1, pending: 0,
+                                   active: 0, averageWaitMilliseconds: 1000, waitP50Milliseconds: 1000, waitP90Milliseconds: 1000,
+                                   waitP99Milliseconds: 1000, agents: [])
+        let after = TenantMetrics(requestsInWindow: 5, totalRequests: 5, pickedUp: 3, resolved: 2, abandoned: 1, afterHours: 1, pending: 0,
+                                  active: 1, averageWaitMilliseconds: 2000, waitP50Milliseconds: 1000, waitP90Milliseconds: 4000,
+                                  waitP99Milliseconds: 4000, agents: [])
         let delta = after.since(before)
         #expect(delta.totalRequests == 1)
         #expect(delta.pickedUp == 1)
         #expect(delta.active == 1)
         #expect(delta.averageWaitMilliseconds == 4000)  // (3 × 2000 − 2 × 1000) / 1
         #expect(after.since(after).averageWaitMilliseconds == nil)
+        #expect(delta.waitP90Milliseconds == nil)  // not derivable from two snapshots
     }
 
     @Test func measuredDurationsMayRunLateNeverEarly() {

@@ -6,7 +6,7 @@ import HandoffEngine
 import Synchronization
 
 
-/// The in-process driver with some of the reference platform's defects (CONTRACT.md §6)
+/// The in-process driver with some of the reference platform's defects (docs/reference-defects.md)
 /// put back, to prove the harness's checks catch a service that has them.
 final class DefectiveDriver: ScenarioDriver {
     struct Defects: OptionSet {
@@ -25,6 +25,9 @@ final class DefectiveDriver: ScenarioDriver {
         static let pickUpIgnoresCapacity = Defects(rawValue: 1 << 5)
         /// Defect 3: resolve and end chat both close a chat and both free its agent's slot.
         static let closeFreesTwice = Defects(rawValue: 1 << 6)
+        /// Not a reference defect: a server that stores `routing: auto` but never routes (every
+        /// tenant left manual, `setRouting` answered without effect).
+        static let ignoresRouting = Defects(rawValue: 1 << 7)
     }
 
     let base: InProcessDriver
@@ -39,13 +42,20 @@ final class DefectiveDriver: ScenarioDriver {
 
     var target: String { "defective" }
     var sweepInterval: Duration? { base.sweepInterval }
-    func prepare(_ fixtures: Fixtures) async throws { try await base.prepare(fixtures) }
+    func prepare(_ fixtures: Fixtures) async throws {
+        try await base.prepare(fixtures)
+        if defects.contains(.ignoresRouting) {
+            for t in fixtures.tenants { _ = try base.store.setRouting(.manual, tenant: Fixtures.tenantID(t.handle), by: .system) }
+        }
+    }
     func now() -> Timestamp { base.now() }
     func advance(to instant: Timestamp) async { await base.advance(to: instant) }
     func sweep() async { await base.sweep() }
 
     func perform(_ command: DriverCommand) async -> Result<DriverReply, RequestFailure> {
         switch command {
+        case .setRouting where defects.contains(.ignoresRouting):
+            return .success(.done)
         case .pickUp where defects.contains(.pickUpAlwaysSucceeds):
             _ = await base.perform(command)
             return .success(.done)
@@ -130,7 +140,7 @@ final class DefectiveDriver: ScenarioDriver {
     }
     func availableAgents(tenant: String) async throws(RequestFailure) -> [Agent] { try await base.availableAgents(tenant: tenant) }
     func history(tenant: String) async throws(RequestFailure) -> [ObservedHandoff] { try await base.history(tenant: tenant) }
-    func metrics(tenant: String) async throws(RequestFailure) -> DashboardMetrics? { try await base.metrics(tenant: tenant) }
+    func metrics(tenant: String) async throws(RequestFailure) -> TenantMetrics? { try await base.metrics(tenant: tenant) }
     /// A black-box service: the harness cannot look inside.
     func invariantViolations() async -> [String]? { nil }
 }

@@ -1,0 +1,14 @@
+// MARK: - Tenant routing (our extension)
+
+extension APIPath {
+    /// `GET` / `PUT` the caller's tenant routing, `{routing}` both ways (`client_admin` only).
+    public static let tenantRouting = "/api/tenant/routing"
+}
+
+/// `{"routing": "manual" | "auto"}`: how the tenant's waiting requests reach agents —
+/// `manual`, agents pick them up (the reference platform); `auto`, the server assigns each to
+/// the least-busy eligible agent. The body of `GET` and `PUT` ``APIPath/tenantRouting``.
+public struct TenantRoutingBody: Codable, Hashable, Sendable {
+    public var routing: String
+    public init(routing: String) { self.routing = routing }
+}
