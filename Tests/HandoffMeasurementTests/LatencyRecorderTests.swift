@@ -132,11 +132,85 @@ struct LatencyRecorderTests {
 
     @Test func rebuildIgnoresMalformedPairsAndClampsHugeValues() {
         let summary = LatencySummary(count: 9, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0,
-                                     histogram: [[5], [7, 0], [10, 2], [10_000_000_000, 1]])
+                                     histogram: [[5], [7, 0], [10, 2], [1 << 50, 1]])
         let rebuilt = LatencyRecorder(summary: summary)
         #expect(rebuilt.count == 3)
         #expect(rebuilt.clampedCount == 1)
-        #expect(rebuilt.summary().max == 3_600_000)
+        #expect(rebuilt.summary().max == Double(LatencyRecorder.maximumHighestTrackableMicroseconds) / 1000)
+    }
+
+    /// Summaries of wide recorders (a capacity simulation's waits of hours) rebuild and merge
+    /// without clamping: the rebuilt recorder's range widens to the summary's largest value.
+    @Test func wideRangesSurviveRoundTripsAndMerges() {
+        var wide = LatencyRecorder(highestTrackable: .seconds(30 * 86_400))
+        wide.record(.seconds(10 * 3600))
+        wide.record(seconds: 2 * 86_400)
+        wide.record(seconds: 40 * 86_400)  // beyond its 30 days
+        #expect(wide.clampedCount == 1)
+        #expect(wide.summary().max == 30 * 86_400_000)
+        let summary = wide.summary()
+        #expect(LatencyRecorder(summary: summary).summary() == summary)
+        #expect(LatencyRecorder(summary: summary).clampedCount == 0)
+
+        var narrow = LatencyRecorder()
+        narrow.record(.milliseconds(5))
+        narrow.merge(wide)
+        #expect(narrow.highestTrackableMicroseconds == wide.highestTrackableMicroseconds)
+        #expect(narrow.count == 4 && narrow.summary().max == 30 * 86_400_000)
+        #expect(LatencySummary.merged([LatencyRecorder().summary(), summary]) == summary)
+    }
+
+    /// The bucket at 0 µs holds exactly the zero durations: a positive one, however short, is 1 µs.
+    @Test func theAtomAtZeroIsExact() {
+        var recorder = LatencyRecorder()
+        recorder.record(.zero)
+        recorder.record(seconds: 0)
+        recorder.record(seconds: -2)
+        recorder.record(seconds: .nan)
+        recorder.record(.nanoseconds(1))
+        recorder.record(seconds: 1e-12)
+        #expect(recorder.zeroCount == 4)
+        #expect(recorder.count == 6)
+        let s = recorder.summary()
+        #expect(s.histogram == [[0, 4], [1, 2]])
+        #expect(recorder.reference.totalCount == 6 && recorder.reference.zeros == 4)
+        #expect(LatencyRecorder(summary: s) == recorder)
+        #expect(LatencyRecorder(summary: s).zeroCount == 4)
+    }
+
+    /// `record(seconds:)` rounds and clamps exactly as `record(_:)` does.
+    @Test(arguments: [5, 13] as [UInt64])
+    func secondsAndDurationsRecordAlike(seed: UInt64) {
+        var byDuration = LatencyRecorder()
+        var bySeconds = LatencyRecorder()
+        for value in Self.durations(count: 3000, seed: seed) {
+            // Whole microseconds plus a quarter: no rounding tie that a Double could tip.
+            let micros = value.components.seconds * 1_000_000 + value.components.attoseconds / 1_000_000_000_000
+            byDuration.record(.microseconds(micros) + .nanoseconds(250))
+            bySeconds.record(seconds: (Double(micros) + 0.25) / 1_000_000)
+        }
+        byDuration.record(.seconds(7200))
+        bySeconds.record(seconds: 7200)
+        #expect(bySeconds == byDuration)
+        #expect(bySeconds.clampedCount == 1)
+    }
+
+    /// The summary's percentiles, computed from the non-empty buckets, are HdrHistogram's own
+    /// `valueAtPercentile`, and its mean HdrHistogram's `mean`.
+    @Test(arguments: [2, 9, 31] as [UInt64])
+    func summaryAgreesWithHdrHistogram(seed: UInt64) {
+        var recorder = LatencyRecorder()
+        for value in Self.durations(count: 1500, seed: seed) { recorder.record(value) }
+        for _ in 0..<200 { recorder.record(.zero) }
+        let h = recorder.reference
+        let s = recorder.summary()
+        for p in [0.1, 1, 25, 50, 63.2, 90, 95, 99, 99.9, 99.99, 100] {
+            let buckets = s.histogram
+            #expect(LatencyRecorder.valueAtPercentile(p, buckets: buckets, totalCount: h.totalCount, maxRecorded: h.maxRecorded) == h.valueAtPercentile(p), "p\(p)")
+        }
+        #expect(s.p50 == Double(h.valueAtPercentile(50)) / 1000)
+        #expect(s.p999 == Double(h.valueAtPercentile(99.9)) / 1000)
+        #expect(s.mean == min(h.mean, Double(h.maxRecorded)) / 1000)
     }
 }
 

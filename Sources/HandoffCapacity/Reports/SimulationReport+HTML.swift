@@ -126,10 +126,11 @@ extension SimulationReport {
         var points: [(x: Double, y: Double)] = [(0, 0)]
         var cumulative = 0.0
         for pair in histogram where pair.count == 2 {
-            let x = pair[0] / 1000
+            // A bucket's value is the top of its range (µs): every wait it counts is at most x.
+            let x = Double(pair[0]) / 1_000_000
             if x > xMax { break }
             points.append((x, cumulative / total))
-            cumulative += pair[1]
+            cumulative += Double(pair[1])
             points.append((x, cumulative / total))
         }
         points.append((xMax, cumulative / total))

@@ -3,7 +3,7 @@ import HandoffWorkload
 /// `simulate.json`: the source of truth of a `handoff-sim simulate` run; the CSV, HTML and the
 /// terminal table are derived from it.
 ///
-/// Stable keys (DESIGN.md; add, never rename): `summary` with `waitProbability`,
+/// Stable keys (docs/architecture.md, "Reports"; add, never rename): `summary` with `waitProbability`,
 /// `meanWaitSeconds`, `serviceLevel` (and `serviceLevelThresholdSeconds`), `abandonmentRate`,
 /// `occupancy`, `waitP90Seconds`, `waitP99Seconds`, each `{mean, ciLow, ciHigh}`; `analytic` with
 /// the same names as plain numbers when a formula applies, else `null`; `arrivals`.
@@ -101,31 +101,6 @@ public struct SimulationReport: Sendable, Encodable {
         public var counts: SimulationResult.Counts
     }
 
-    public struct Distribution: Sendable, Encodable {
-        public var count: Int
-        public var mean: Double
-        public var p50: Double
-        public var p90: Double
-        public var p95: Double
-        public var p99: Double
-        public var p999: Double
-        public var max: Double
-        /// Non-empty buckets `[lower bound ms, count]`; zeros as `[0, n]` first.
-        public var histogram: [[Double]]
-
-        init(_ h: WaitHistogram) {
-            count = h.count
-            mean = h.count == 0 ? 0 : h.mean * 1000
-            p50 = h.count == 0 ? 0 : h.quantile(0.5) * 1000
-            p90 = h.count == 0 ? 0 : h.quantile(0.9) * 1000
-            p95 = h.count == 0 ? 0 : h.quantile(0.95) * 1000
-            p99 = h.count == 0 ? 0 : h.quantile(0.99) * 1000
-            p999 = h.count == 0 ? 0 : h.quantile(0.999) * 1000
-            max = h.max * 1000
-            histogram = h.buckets
-        }
-    }
-
     public struct AgentRow: Sendable, Encodable {
         public var group: String
         public var agent: Int
@@ -178,8 +153,13 @@ public struct SimulationReport: Sendable, Encodable {
     public var relativeDifference: [CapacityMetric: Double]
     public var counts: SimulationResult.Counts
     public var intervals: [IntervalRow]
-    /// Measured distributions in milliseconds (DESIGN.md report contract): `wait`.
-    public var metrics: [String: Distribution]
+    /// Measured distributions (docs/architecture.md, "Reports"), pooled over the replications:
+    /// `wait` (queued requests' W) and `firstResponse` (request → the agent's first message; empty
+    /// unless messages are modelled). The same encoding as every report's metrics: count, mean,
+    /// percentiles and max in milliseconds, and the HdrHistogram's non-empty buckets as
+    /// `[valueMicroseconds, count]` (the atom at zero first, as `[0, n]`), mergeable with
+    /// `run.json` and `loadgen.json` through ``LatencySummary/merged(_:)``.
+    public var metrics: [String: LatencySummary]
     public var agents: [AgentRow]
     public var littlesLaw: LittlesLaw
     public var engine: Engine
@@ -232,7 +212,7 @@ public struct SimulationReport: Sendable, Encodable {
                 from: NumberText.timeOfDay($0.start), to: NumberText.timeOfDay($0.end), startSeconds: $0.start, metrics: $0.metrics,
                 counts: $0.counts)
         }
-        metrics = ["wait": Distribution(result.waitDistribution)]
+        metrics = ["wait": result.waitDistribution, "firstResponse": result.firstResponseDistribution]
         var rows: [AgentRow] = []
         var index = 0
         for group in profile.agentGroups {

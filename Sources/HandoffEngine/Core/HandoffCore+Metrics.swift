@@ -1,6 +1,13 @@
 import DequeModule
 
-/// The deployment guide's dashboard numbers for one tenant, computed by the engine.
+/// The deployment guide's dashboard numbers for one tenant, computed by the engine: the one
+/// snapshot of them from the engine to the wire.
+///
+/// The server maps it onto `DashboardMetricsBody` field for field; the scenario runner reads it
+/// from every driver — the in-process driver returns the engine's value, the live driver decodes
+/// the wire body back into it. So it holds exactly what the dashboard shows: counts, the mean
+/// wait and three wait percentiles, not the histogram they come from (that stays inside the
+/// engine).
 public struct TenantMetrics: Hashable, Sendable {
     /// Handoff requests (queued or after-hours) in the last ``HandoffCore/Configuration/metricsWindow``.
     public var requestsInWindow: Int
@@ -12,11 +19,35 @@ public struct TenantMetrics: Hashable, Sendable {
     public var afterHours: Int
     public var pending: Int
     public var active: Int
-    /// Mean of `pickedUpAt − requestedAt` over every pick-up, in milliseconds.
+    /// Mean of `pickedUpAt − requestedAt` over every pick-up, in milliseconds; `nil` before the first.
     public var averageWaitMilliseconds: Double?
-    /// The wait distribution (p50, p90, p99 via ``LatencyHistogram/value(atQuantile:)``).
-    public var waits: LatencyHistogram
+    /// Percentiles of `pickedUpAt − requestedAt` over every pick-up, in milliseconds, from the
+    /// engine's log-linear histogram (``LatencyHistogram/value(atQuantile:)``: exact below 64 ms,
+    /// within about 3 % above, never above the longest wait); `nil` before the first pick-up.
+    public var waitP50Milliseconds: Int64?
+    public var waitP90Milliseconds: Int64?
+    public var waitP99Milliseconds: Int64?
     public var agents: [AgentMetrics]
+
+    public init(
+        requestsInWindow: Int, totalRequests: Int, pickedUp: Int, resolved: Int, abandoned: Int, afterHours: Int, pending: Int,
+        active: Int, averageWaitMilliseconds: Double?, waitP50Milliseconds: Int64?, waitP90Milliseconds: Int64?,
+        waitP99Milliseconds: Int64?, agents: [AgentMetrics]
+    ) {
+        self.requestsInWindow = requestsInWindow
+        self.totalRequests = totalRequests
+        self.pickedUp = pickedUp
+        self.resolved = resolved
+        self.abandoned = abandoned
+        self.afterHours = afterHours
+        self.pending = pending
+        self.active = active
+        self.averageWaitMilliseconds = averageWaitMilliseconds
+        self.waitP50Milliseconds = waitP50Milliseconds
+        self.waitP90Milliseconds = waitP90Milliseconds
+        self.waitP99Milliseconds = waitP99Milliseconds
+        self.agents = agents
+    }
 }
 
 /// Per-agent totals.
@@ -26,8 +57,16 @@ public struct AgentMetrics: Hashable, Sendable {
     /// Chats ever taken (picked up or assigned).
     public var totalChats: Int
     public var activeChats: Int
-    /// Mean of `resolvedAt − pickedUpAt` over the agent's closed chats, in milliseconds.
+    /// Mean of `resolvedAt − pickedUpAt` over the agent's closed chats, in milliseconds; `nil` before the first.
     public var averageChatMilliseconds: Double?
+
+    public init(agentID: AgentID, name: String, totalChats: Int, activeChats: Int, averageChatMilliseconds: Double?) {
+        self.agentID = agentID
+        self.name = name
+        self.totalChats = totalChats
+        self.activeChats = activeChats
+        self.averageChatMilliseconds = averageChatMilliseconds
+    }
 }
 
 extension HandoffCore {
@@ -79,7 +118,9 @@ extension HandoffCore {
         return TenantMetrics(
             requestsInWindow: m.requests(since: now - configuration.metricsWindow), totalRequests: m.totalRequests,
             pickedUp: m.pickedUp, resolved: m.resolved, abandoned: m.abandoned, afterHours: m.afterHours,
-            pending: record.pending.count, active: record.active.count, averageWaitMilliseconds: m.waits.mean, waits: m.waits,
+            pending: record.pending.count, active: record.active.count, averageWaitMilliseconds: m.waits.mean,
+            waitP50Milliseconds: m.waits.value(atQuantile: 0.5), waitP90Milliseconds: m.waits.value(atQuantile: 0.9),
+            waitP99Milliseconds: m.waits.value(atQuantile: 0.99),
             agents: record.agents.map { slot in
                 let a = agents[slot]
                 return AgentMetrics(

@@ -85,15 +85,15 @@ extension LiveDriver {
 
     /// The dashboard's numbers since the scenario began; `nil` when the server has no
     /// dashboard endpoint (404).
-    public func metrics(tenant: String) async throws(RequestFailure) -> DashboardMetrics? {
+    public func metrics(tenant: String) async throws(RequestFailure) -> TenantMetrics? {
         guard let now = try await currentMetrics(tenant) else { return nil }
         let baseline = state.withLock { $0.baselines[tenant] }
         return baseline.map { now.since($0) } ?? now
     }
 
-    func currentMetrics(_ tenant: String) async throws(RequestFailure) -> DashboardMetrics? {
+    func currentMetrics(_ tenant: String) async throws(RequestFailure) -> TenantMetrics? {
         do throws(RequestFailure) {
-            return decoding.metrics(try await observe(tenant, APIPath.dashboardMetrics, as: DashboardMetricsBody.self))
+            return try decoding.metrics(try await observe(tenant, APIPath.dashboardMetrics, as: DashboardMetricsBody.self))
         } catch where error.status == 404 {
             return nil
         }

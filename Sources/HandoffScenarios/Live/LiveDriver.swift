@@ -33,7 +33,7 @@ public final class LiveDriver: ScenarioDriver {
         /// Tenant handle → the account that observes it.
         var observers: [String: String] = [:]
         /// Tenant handle → dashboard numbers when the scenario began (`nil`: no dashboard).
-        var baselines: [String: DashboardMetrics] = [:]
+        var baselines: [String: TenantMetrics] = [:]
         /// Handoff ids already returned to a widget (so a repeated request is not "created").
         var knownHandoffs: Set<HandoffID> = []
         /// Agent handle → its own HTTP client.

@@ -88,10 +88,20 @@ struct WireDecoding {
         return out
     }
 
-    func metrics(_ body: DashboardMetricsBody) -> DashboardMetrics {
-        DashboardMetrics(
+    /// The dashboard body back into the engine's own snapshot, field for field (the inverse of
+    /// the server's mapping); agent ids translated like every other.
+    func metrics(_ body: DashboardMetricsBody) throws(RequestFailure) -> TenantMetrics {
+        var agents: [AgentMetrics] = []
+        for a in body.agents {
+            agents.append(
+                AgentMetrics(
+                    agentID: try agent(a.agentId, "agents.agentId"), name: a.name, totalChats: a.totalChats, activeChats: a.activeChats,
+                    averageChatMilliseconds: a.averageChatMilliseconds))
+        }
+        return TenantMetrics(
             requestsInWindow: body.requestsInWindow, totalRequests: body.totalRequests, pickedUp: body.pickedUp, resolved: body.resolved,
             abandoned: body.abandoned, afterHours: body.afterHours, pending: body.pending, active: body.active,
-            averageWaitMilliseconds: body.averageWaitMilliseconds)
+            averageWaitMilliseconds: body.averageWaitMilliseconds, waitP50Milliseconds: body.waitP50Milliseconds,
+            waitP90Milliseconds: body.waitP90Milliseconds, waitP99Milliseconds: body.waitP99Milliseconds, agents: agents)
     }
 }

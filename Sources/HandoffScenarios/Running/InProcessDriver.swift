@@ -76,11 +76,12 @@ public final class InProcessDriver: ScenarioDriver {
                 HandoffRequest(chatID: ChatID(widget.chatID), conversationHistory: history, lastUserMessage: last), tenant: tenant)
             let h = outcome.handoff
             let created = if case .alreadyOpen = outcome { false } else { true }
-            return .handoff(id: h.id, status: h.state.wireStatus, message: outcome.wireMessage, created: created)
+            return .handoff(id: h.id, status: outcome.wireStatus, message: outcome.wireMessage, created: created)
         case .submitEmail(let widget, let email, let message):
             let tenant = try widgetTenant(widget)
             let h = try store.submitAfterHours(chat: ChatID(widget.chatID), email: email, message: message, tenant: tenant)
-            return .handoff(id: h.id, status: h.state.wireStatus, message: WireTexts.afterHoursReceived, created: false)
+            let reply = HandoffReply.afterHoursReceived(h)
+            return .handoff(id: reply.handoffID, status: reply.status, message: reply.message, created: false)
         case .widgetSend(let widget, let handoff, let text):
             return .message(ObservedMessage(try store.postUserMessage(text, handoff: handoff, tenant: try widgetTenant(widget))))
         case .endChat(let widget, let handoff):
@@ -117,6 +118,10 @@ public final class InProcessDriver: ScenarioDriver {
             guard let user = accounts.users[admin] else { throw .userNotFound }
             _ = try store.assign(handoff, to: try agent(handle), by: .user(user.user))
             return .done
+        case .setRouting(let admin, let routing):
+            guard let user = accounts.users[admin] else { throw .userNotFound }
+            _ = try store.setRouting(routing, tenant: user.tenant, by: .user(user.user))
+            return .done
         }
     }
 
@@ -135,8 +140,9 @@ public final class InProcessDriver: ScenarioDriver {
         try wrap { () throws(HandoffError) in
             let tenant = try widgetTenant(widget)
             let h = try store.handoff(handoff, tenant: tenant)
-            let name = try h.assignedAgentID.map { id throws(HandoffError) in try store.agent(id, tenant: tenant).name }
-            return WidgetStatus(status: h.state.wireStatus, agentName: name, pickedUpAt: h.pickedUpAt, resolvedAt: h.resolvedAt)
+            // Looked up as the server's route does: an assignee that cannot be read leaves the name out.
+            let name = h.assignedAgentID.flatMap { try? store.agent($0, tenant: tenant).name }
+            return WidgetStatus(h, agentName: name)
         }
     }
 
@@ -179,9 +185,9 @@ public final class InProcessDriver: ScenarioDriver {
         return try wrap { () throws(HandoffError) in try store.history(tenant: id, limit: 1000, before: nil).map(ObservedHandoff.init) }
     }
 
-    public func metrics(tenant handle: String) async throws(RequestFailure) -> DashboardMetrics? {
+    public func metrics(tenant handle: String) async throws(RequestFailure) -> TenantMetrics? {
         let id = try tenant(handle)
-        return try wrap { () throws(HandoffError) in DashboardMetrics(try store.metrics(tenant: id)) }
+        return try wrap { () throws(HandoffError) in try store.metrics(tenant: id) }
     }
 
     public func invariantViolations() async -> [String]? { store.invariantViolations() }

@@ -73,58 +73,27 @@ public struct ObservedMessage: Hashable, Sendable {
     }
 }
 
-/// The tenant dashboard's numbers that scenarios check (`expectMetrics`).
-public struct DashboardMetrics: Hashable, Sendable {
-    /// Requests in the service's metrics window (24 h by default).
-    public var requestsInWindow: Int
-    public var totalRequests: Int
-    public var pickedUp: Int
-    public var resolved: Int
-    public var abandoned: Int
-    public var afterHours: Int
-    public var pending: Int
-    public var active: Int
-    /// Mean of `pickedUpAt − requestedAt` over the pick-ups, in milliseconds; `nil` before the first.
-    public var averageWaitMilliseconds: Double?
-
-    public init(requestsInWindow: Int, totalRequests: Int, pickedUp: Int, resolved: Int, abandoned: Int, afterHours: Int, pending: Int,
-                active: Int, averageWaitMilliseconds: Double?) {
-        self.requestsInWindow = requestsInWindow
-        self.totalRequests = totalRequests
-        self.pickedUp = pickedUp
-        self.resolved = resolved
-        self.abandoned = abandoned
-        self.afterHours = afterHours
-        self.pending = pending
-        self.active = active
-        self.averageWaitMilliseconds = averageWaitMilliseconds
-    }
-
-    public init(_ metrics: TenantMetrics) {
-        self.init(
-            requestsInWindow: metrics.requestsInWindow, totalRequests: metrics.totalRequests, pickedUp: metrics.pickedUp,
-            resolved: metrics.resolved, abandoned: metrics.abandoned, afterHours: metrics.afterHours, pending: metrics.pending,
-            active: metrics.active, averageWaitMilliseconds: metrics.averageWaitMilliseconds)
-    }
-
+extension TenantMetrics {
     /// What changed since `baseline`: counters and gauges as differences, the mean wait over the
     /// pick-ups made since (a live server may have served earlier runs; a scenario checks its own).
-    public func since(_ baseline: DashboardMetrics) -> DashboardMetrics {
+    /// The wait percentiles of the pick-ups since cannot be told from two snapshots: `nil`. The
+    /// agents are the current ones.
+    public func since(_ baseline: TenantMetrics) -> TenantMetrics {
         let picks = pickedUp - baseline.pickedUp
         var wait: Double?
         if picks > 0, let now = averageWaitMilliseconds {
             let before = (baseline.averageWaitMilliseconds ?? 0) * Double(baseline.pickedUp)
             wait = (now * Double(pickedUp) - before) / Double(picks)
         }
-        return DashboardMetrics(
+        return TenantMetrics(
             requestsInWindow: requestsInWindow - baseline.requestsInWindow, totalRequests: totalRequests - baseline.totalRequests,
             pickedUp: picks, resolved: resolved - baseline.resolved, abandoned: abandoned - baseline.abandoned,
             afterHours: afterHours - baseline.afterHours, pending: pending - baseline.pending, active: active - baseline.active,
-            averageWaitMilliseconds: wait)
+            averageWaitMilliseconds: wait, waitP50Milliseconds: nil, waitP90Milliseconds: nil, waitP99Milliseconds: nil, agents: agents)
     }
 }
 
-/// The lists the reference agent dashboard polls (CONTRACT.md §4).
+/// The lists the reference agent dashboard polls (docs/api.md).
 public enum AgentQueueList: String, Hashable, Sendable, CaseIterable {
     /// `GET /api/widget-handoffs/pending`, every 2 s.
     case pending

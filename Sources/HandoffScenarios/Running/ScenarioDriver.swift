@@ -36,8 +36,9 @@ public protocol ScenarioDriver: Sendable {
     func agents(tenant: String) async throws(RequestFailure) -> [Agent]
     func availableAgents(tenant: String) async throws(RequestFailure) -> [Agent]
     func history(tenant: String) async throws(RequestFailure) -> [ObservedHandoff]
-    /// The dashboard metrics; `nil` when the service does not expose them.
-    func metrics(tenant: String) async throws(RequestFailure) -> DashboardMetrics?
+    /// The dashboard metrics (the engine's own snapshot type, whichever driver read them); `nil`
+    /// when the service does not expose them.
+    func metrics(tenant: String) async throws(RequestFailure) -> TenantMetrics?
     /// The service's consistency check: the engine's own in-process, what can be seen from
     /// outside for a live server; `nil` when the driver cannot check anything.
     func invariantViolations() async -> [String]?
@@ -84,6 +85,8 @@ public enum DriverCommand: Hashable, Sendable {
     case agentSend(agent: String, handoff: HandoffID, text: String)
     case resolve(agent: String, handoff: HandoffID)
     case assign(admin: String, handoff: HandoffID, agent: String)
+    /// The account's tenant's routing; replies ``DriverReply/done``.
+    case setRouting(admin: String, Tenant.Routing)
 
     /// The metric name of this request's latency: `op.pickUp`, `op.request`, …
     public var operation: String {
@@ -100,6 +103,7 @@ public enum DriverCommand: Hashable, Sendable {
         case .agentSend: "agentSend"
         case .resolve: "resolve"
         case .assign: "assign"
+        case .setRouting: "setRouting"
         }
     }
 }
@@ -125,19 +129,4 @@ public enum EndChatResult: Hashable, Sendable {
     case nothingOpen
     /// The reply does not say: the runner works it out from what its own commands did.
     case unknown
-}
-
-/// What the widget's status poll returns.
-public struct WidgetStatus: Hashable, Sendable {
-    public var status: String
-    public var agentName: String?
-    public var pickedUpAt: Timestamp?
-    public var resolvedAt: Timestamp?
-
-    public init(status: String, agentName: String?, pickedUpAt: Timestamp?, resolvedAt: Timestamp?) {
-        self.status = status
-        self.agentName = agentName
-        self.pickedUpAt = pickedUpAt
-        self.resolvedAt = resolvedAt
-    }
 }

@@ -4,6 +4,12 @@ import HandoffEngine
 
 /// Engine ⇄ wire: every conversion between engine values and the HandoffAPI DTOs, in one file.
 ///
+/// Where a reply's content is a rule — status strings, reply texts, the status poll's agent name,
+/// the dashboard numbers — the engine computes it (``HandoffState/wireStatus``,
+/// ``RequestOutcome/wireStatus``, ``RequestOutcome/wireMessage``, ``HandoffReply``,
+/// ``WidgetStatus``, ``TenantMetrics``) and the in-process driver answers from the same values;
+/// this file only changes their representation.
+///
 /// Times become ISO-8601 UTC with milliseconds (``Timestamp/iso8601``); ids their lowercase
 /// UUID text; handoff states the contract's status strings (``HandoffState/wireStatus``:
 /// `pending`, `active`, `resolved` — an abandoned request reads `resolved` — and `after-hours`).
@@ -43,27 +49,36 @@ enum WireMapping {
             borderRadius: t.borderRadius, position: t.position)
     }
 
-    /// The request endpoint's answer: the status and the text the widget shows.
+    /// The request endpoint's answer: the status and the text the widget shows. A request that
+    /// automatic routing assigned at once still answers `pending` (``RequestOutcome/wireStatus``:
+    /// the contract's clients know only `pending` and `after-hours` here); its status poll says
+    /// `active` at once.
     static func created(_ outcome: RequestOutcome) -> HandoffCreatedResponse {
-        let h = outcome.handoff
-        return HandoffCreatedResponse(handoffId: h.id.description, status: h.state.wireStatus, message: outcome.wireMessage)
+        HandoffCreatedResponse(handoffId: outcome.handoff.id.description, status: outcome.wireStatus, message: outcome.wireMessage)
     }
 
-    /// The after-hours form's answer.
+    /// The after-hours form's answer (``HandoffReply/afterHoursReceived(_:)``).
     static func afterHoursReceived(_ h: Handoff) -> HandoffCreatedResponse {
-        HandoffCreatedResponse(handoffId: h.id.description, status: h.state.wireStatus, message: WireTexts.afterHoursReceived)
+        reply(HandoffReply.afterHoursReceived(h))
     }
 
+    static func reply(_ r: HandoffReply) -> HandoffCreatedResponse {
+        HandoffCreatedResponse(handoffId: r.handoffID.description, status: r.status, message: r.message)
+    }
+
+    /// The widget's status poll (``WidgetStatus/init(_:agentName:)``); `agentName` is the
+    /// assignee's, looked up by the caller.
     static func status(_ h: Handoff, agentName: String?) -> HandoffStatusResponse {
-        HandoffStatusResponse(status: h.state.wireStatus, agentName: agentName, pickedUpAt: h.pickedUpAt?.iso8601, resolvedAt: h.resolvedAt?.iso8601)
+        let s = WidgetStatus(h, agentName: agentName)
+        return HandoffStatusResponse(status: s.status, agentName: s.agentName, pickedUpAt: s.pickedUpAt?.iso8601, resolvedAt: s.resolvedAt?.iso8601)
     }
 
     static func dashboard(_ m: TenantMetrics) -> DashboardMetricsBody {
         DashboardMetricsBody(
             requestsInWindow: m.requestsInWindow, totalRequests: m.totalRequests, pickedUp: m.pickedUp, resolved: m.resolved,
             abandoned: m.abandoned, afterHours: m.afterHours, pending: m.pending, active: m.active,
-            averageWaitMilliseconds: m.averageWaitMilliseconds, waitP50Milliseconds: m.waits.value(atQuantile: 0.5),
-            waitP90Milliseconds: m.waits.value(atQuantile: 0.9), waitP99Milliseconds: m.waits.value(atQuantile: 0.99),
+            averageWaitMilliseconds: m.averageWaitMilliseconds, waitP50Milliseconds: m.waitP50Milliseconds,
+            waitP90Milliseconds: m.waitP90Milliseconds, waitP99Milliseconds: m.waitP99Milliseconds,
             agents: m.agents.map {
                 AgentMetricsBody(
                     agentId: $0.agentID.description, name: $0.name, totalChats: $0.totalChats, activeChats: $0.activeChats,

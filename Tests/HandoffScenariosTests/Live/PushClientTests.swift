@@ -52,7 +52,7 @@ import Testing
         func agents(tenant: String) async throws(RequestFailure) -> [Agent] { [] }
         func availableAgents(tenant: String) async throws(RequestFailure) -> [Agent] { [] }
         func history(tenant: String) async throws(RequestFailure) -> [ObservedHandoff] { [] }
-        func metrics(tenant: String) async throws(RequestFailure) -> DashboardMetrics? { nil }
+        func metrics(tenant: String) async throws(RequestFailure) -> TenantMetrics? { nil }
         func invariantViolations() async -> [String]? { nil }
 
         func openWidgetChannel(_ widget: WidgetActor, handoff: HandoffID) async throws(RequestFailure) {
