@@ -19,9 +19,17 @@ struct SimulatorValidationTests {
         ("Erlang C, 5×2 slots, a=7", textbook(ratePerHour: 420, agents: 5, maxChats: 2, handle: 60, hours: 10)),
         ("Erlang A, s=4, a=4, patience 1 min", textbook(ratePerHour: 240, agents: 4, handle: 60, patience: 60)),
         ("Erlang A, 3×2 slots, a=7, patience 2 min", textbook(ratePerHour: 210, agents: 3, maxChats: 2, handle: 120, patience: 120)),
+        // The engine's automatic routing is work-conserving: the same formulas hold.
+        ("Erlang A, engine auto routing, 3×2 slots, a=5, patience 1 min", autoRouted(textbook(ratePerHour: 150, agents: 3, maxChats: 2, handle: 120, patience: 60, hours: 10))),
     ]
 
-    @Test(arguments: 0..<4)
+    static func autoRouted(_ profile: LoadProfile) -> LoadProfile {
+        var profile = profile
+        profile.routing = .auto
+        return profile
+    }
+
+    @Test(arguments: 0..<5)
     func analyticValueInsideTheConfidenceInterval(_ index: Int) throws {
         let (name, profile) = Self.models[index]
         let reference = try #require(profile.analyticReference().reference, "\(name): a formula applies")

@@ -1,7 +1,7 @@
 import HandoffWorkload
 /// The agents that can take a chat now (`available` with a free slot, as the engine decides),
 /// bucketed by their number of active chats: O(1) insert, remove and move, a uniformly random
-/// member or a least-loaded one in O(maxChats).
+/// member in O(maxChats). (Automatic routing is the engine's, not the pool's.)
 ///
 /// It mirrors the engine's eligibility so routing needs no scan of all agents; debug builds
 /// check it against ``HandoffEngine/HandoffCore/canTakeHandoff(_:)`` on every decision.
@@ -84,17 +84,6 @@ struct AgentPool {
             r -= size
         }
         preconditionFailure("AgentPool.random on an empty pool")
-    }
-
-    /// An eligible agent with the fewest active chats (ties: uniformly random).
-    /// - Precondition: not empty.
-    @inline(__always)
-    func leastLoaded(_ random: inout RandomStream) -> Int32 {
-        for k in 0..<levels where sizes[k] > 0 {
-            let size = Int(sizes[k])
-            return members[k * agents + (size == 1 ? 0 : random.index(below: size))]
-        }
-        preconditionFailure("AgentPool.leastLoaded on an empty pool")
     }
 
     /// Appends every eligible agent to `list` (for the notification fan-out of non-instant

@@ -31,12 +31,12 @@ extension SimulationKernel {
         for a in scratch { scheduleNotice(Int(a)) }
     }
 
-    /// Agent `a` may have room for waiting work (a slot freed, its shift started): it takes it at
-    /// once if immediate (or under `auto` routing, where the system assigns), else it will
-    /// notice the queue.
+    /// Routing `pickup`: agent `a` may have room for waiting work (a slot freed, its shift
+    /// started): it takes it at once if immediate, else it will notice the queue. (Under `auto`
+    /// the engine has already assigned it, inside the command that freed the slot.)
     mutating func offerWork(to a: Int) throws(SimulationError) {
         guard pool.contains(Int32(a)) else { return }
-        if routing == .auto || groups[Int(agents[a].group)].behaviour.isImmediate {
+        if groups[Int(agents[a].group)].behaviour.isImmediate {
             while waiting > 0, pool.contains(Int32(a)), let v = popOldestVisitor() {
                 try takeVisitor(v, by: a)
             }
@@ -106,8 +106,15 @@ extension SimulationKernel {
         accrueAgent(a)
         agents[a].onShift = onDuty
         calls.setStatus += 1
-        core.setStatus(agents[a].ref, to: onDuty ? .available : .offline, now: timestamp)
-        updatePool(a)
-        if onDuty && waiting > 0 { try offerWork(to: a) }
+        let status: AgentStatus = onDuty ? .available : .offline
+        if routing == .auto {
+            core.setStatus(agents[a].ref, to: status, now: timestamp, assignments: &routed)
+            updatePool(a)
+            try startAssignedChats()
+        } else {
+            core.setStatus(agents[a].ref, to: status, now: timestamp)
+            updatePool(a)
+            if onDuty && waiting > 0 { try offerWork(to: a) }
+        }
     }
 }

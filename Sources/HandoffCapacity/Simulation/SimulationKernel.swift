@@ -14,16 +14,20 @@ import HandoffWorkload
 ///
 /// What happens, with the engine command for each step:
 /// - a visitor asks for a human (`requestHandoff`): after-hours (`nil`) or queued;
-/// - an agent with a free slot takes the oldest waiting request (`pickUp`), or the system
-///   assigns it to the least-loaded one (`assign`, routing `auto`); with `instant` notification
-///   this happens the moment a request and a free slot meet, otherwise after the agent notices
-///   (WebSocket delay, or its next poll) and the pick-up time;
+/// - routing `pickup`: an agent with a free slot takes the oldest waiting request (`pickUp`);
+///   with `instant` notification the moment a request and a free slot meet, otherwise after the
+///   agent notices (WebSocket delay, or its next poll) and the pick-up time;
+/// - routing `auto`: the tenant routes automatically (``Tenant/Routing/auto``) and the engine
+///   itself assigns, inside `requestHandoff`, `resolve` and `setStatus` (least-loaded agent,
+///   ties to the one idle longest; a freed slot takes the queue head). The kernel reads the
+///   engine's ``RoutingAssignments`` and starts those chats: it makes no routing decision;
 /// - chat messages (`postMessage`), if modelled; the chat ends after its handle time (`resolve`);
 /// - a waiting visitor whose patience runs out ends the chat (`endChat` → abandoned);
 /// - shifts start and end (`setStatus` available / offline; open chats continue).
 ///
-/// The kernel mirrors the engine's queue (oldest first) and the eligible agents (the engine's
-/// ``HandoffCore/canTakeHandoff(_:)``, asked after every change) to route without scanning;
+/// Under `pickup` the kernel mirrors the engine's queue (oldest first) and the eligible agents
+/// (the engine's ``HandoffCore/canTakeHandoff(_:)``, asked after every change) to find who
+/// notices and picks up without scanning;
 /// debug builds also check the queue order against the engine at every pick-up, and every
 /// replication ends with ``HandoffCore/invariantViolations()`` and a comparison of the queue
 /// length, each agent's chats and who is offered work.
@@ -94,6 +98,12 @@ struct SimulationKernel {
     var pool: AgentPool
     var routingRandom: RandomStream
     var scratch: [Int32] = []
+    /// Routing `auto`: the engine's assignments in the last command (one buffer, reused).
+    var routed = RoutingAssignments()
+    /// Routing `auto`: visitor by ``HandoffRef/index`` (−1: none), to map assignments back.
+    var visitorOfHandoff = UnsafeTable<Int32>(capacity: 256)
+    /// Agent by ``AgentRef/index``.
+    let agentOfRef: [Int32]
     var stats: ReplicationStatistics
     var calls = EngineCallCounts()
 
@@ -144,6 +154,12 @@ struct SimulationKernel {
         } catch {
             throw SimulationError("could not set up the engine: \(error)")
         }
+        if profile.routing == .auto {
+            core.setRouting(.auto, tenant: tenant, now: .epoch, assignments: &routed)
+        }
+        var agentOfRef = [Int32](repeating: -1, count: (agents.map(\.ref.index).max() ?? 0) + 1)
+        for (a, agent) in agents.enumerated() { agentOfRef[agent.ref.index] = Int32(a) }
+        self.agentOfRef = agentOfRef
         self.core = core
         self.groups = groups
         self.agents = UnsafeTable(capacity: agents.count)
@@ -209,7 +225,11 @@ struct SimulationKernel {
 
         calls.requestHandoff += 1
         let admitted: HandoffRef?
-        do { admitted = try core.requestHandoff(tenant: tenant, now: timestamp) } catch {
+        do {
+            admitted = routing == .auto
+                ? try core.requestHandoff(tenant: tenant, now: timestamp, assignments: &routed)
+                : try core.requestHandoff(tenant: tenant, now: timestamp)
+        } catch {
             throw .engine("requestHandoff", error, at: now)
         }
         guard let ref = admitted else {
@@ -220,11 +240,10 @@ struct SimulationKernel {
         let bucket = stats.recordArrival(at: now, afterHours: false, emailLead: false)
         let v = allocateVisitor(ref, person: person, bucket: bucket)
 
-        if !pool.isEmpty {
-            if routing == .auto {
-                try takeVisitor(v, by: Int(pool.leastLoaded(&routingRandom)))
-                return
-            }
+        if routing == .auto {
+            // The engine assigned it at once, or it waits for the next freed slot.
+            if !routed.isEmpty { return try startAssignedChats() }
+        } else if !pool.isEmpty {
             if allImmediate {
                 try takeVisitor(v, by: Int(pool.random(&routingRandom)))
                 return
@@ -247,10 +266,19 @@ struct SimulationKernel {
             visitors[v].handoff = ref
             visitors[v].person = person
             visitors[v].bucket = bucket
+            noteHandoff(ref, of: v)
             return v
         }
         visitors.append(Visitor(handoff: ref, person: person, serviceEnd: 0, generation: 0, agent: -1, bucket: bucket))
+        noteHandoff(ref, of: visitors.count - 1)
         return visitors.count - 1
+    }
+
+    @inline(__always)
+    private mutating func noteHandoff(_ ref: HandoffRef, of v: Int) {
+        guard routing == .auto else { return }
+        while visitorOfHandoff.count <= ref.index { visitorOfHandoff.append(-1) }
+        visitorOfHandoff[ref.index] = Int32(v)
     }
 
     @inline(__always)
@@ -270,7 +298,8 @@ struct SimulationKernel {
 
     @inline(__always)
     private mutating func enqueue(_ v: Int) {
-        line.append(Int32(v), generation: visitors[v].generation)
+        // Under `auto` the engine picks the head itself; only `pickup` pops the mirror.
+        if routing != .auto { line.append(Int32(v), generation: visitors[v].generation) }
         waiting += 1
         stats.advance(to: now)
         stats.queueLength += 1
@@ -285,12 +314,17 @@ struct SimulationKernel {
             let v = Int(visitor)
             guard visitors[v].generation == generation, isWaiting(v) else { continue }
             assert(core.oldestPending(tenant: tenant) == visitors[v].handoff, "the engine's oldest pending handoff is another one")
-            waiting -= 1
-            stats.advance(to: now)
-            stats.queueLength -= 1
+            leaveQueue()
             return v
         }
         return nil
+    }
+
+    @inline(__always)
+    private mutating func leaveQueue() {
+        waiting -= 1
+        stats.advance(to: now)
+        stats.queueLength -= 1
     }
 
     private mutating func patienceRanOut(_ v: Int, generation: UInt32) throws(SimulationError) {
@@ -301,30 +335,40 @@ struct SimulationKernel {
         let ended: HandoffState?
         do { ended = try core.endChat(ref, now: timestamp) } catch { throw .engine("endChat", error, at: now) }
         guard ended == .abandoned else { throw .inconsistent("ending a waiting chat gave \(String(describing: ended)), not abandoned", at: now) }
-        waiting -= 1
-        stats.advance(to: now)
-        stats.queueLength -= 1
+        leaveQueue()
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .abandoned, emailLead: leavesEmail)
         release(v)
     }
 
     // MARK: Chats
 
-    /// Agent `a` takes visitor `v`: a pick-up, or the system's assignment under `auto` routing.
+    /// Agent `a` picks up visitor `v` (routing `pickup`).
     mutating func takeVisitor(_ v: Int, by a: Int) throws(SimulationError) {
         guard let ref = visitors[v].handoff else { throw .inconsistent("visitor \(v) has no handoff", at: now) }
         assert(core.canTakeHandoff(agents[a].ref), "the pool offered an agent the engine says cannot take a chat")
-        do {
-            if routing == .auto {
-                calls.assign += 1
-                try core.assign(ref, to: agents[a].ref, now: timestamp)
-            } else {
-                calls.pickUp += 1
-                try core.pickUp(ref, by: agents[a].ref, now: timestamp)
+        calls.pickUp += 1
+        do { try core.pickUp(ref, by: agents[a].ref, now: timestamp) } catch { throw .engine("pickUp", error, at: now) }
+        beginChat(v, by: a)
+    }
+
+    /// Routing `auto`: starts the chats the engine assigned in the last command (``routed``),
+    /// in its order; a visitor that was queued leaves the queue.
+    mutating func startAssignedChats() throws(SimulationError) {
+        for assignment in routed {
+            let v = assignment.handoff.index < visitorOfHandoff.count ? Int(visitorOfHandoff[assignment.handoff.index]) : -1
+            guard v >= 0, visitors[v].handoff == assignment.handoff else {
+                throw .inconsistent("the engine assigned a handoff no visitor holds", at: now)
             }
-        } catch {
-            throw .engine(routing == .auto ? "assign" : "pickUp", error, at: now)
+            if isWaiting(v) { leaveQueue() }
+            calls.assign += 1
+            beginChat(v, by: Int(agentOfRef[assignment.agent.index]))
         }
+        routed.removeAll()
+    }
+
+    /// Agent `a` has visitor `v`'s chat (picked up, or assigned by the engine): the slot's
+    /// bookkeeping, the wait, the chat's end and its first message.
+    private mutating func beginChat(_ v: Int, by a: Int) {
         stats.advance(to: now)
         stats.busySlots += 1
         accrueAgent(a)
@@ -345,14 +389,26 @@ struct SimulationKernel {
         let a = Int(visitors[v].agent)
         guard a >= 0, let ref = visitors[v].handoff else { throw .inconsistent("a chat ended that was not being served", at: now) }
         calls.resolve += 1
-        do { try core.resolve(ref, by: agents[a].ref, now: timestamp) } catch { throw .engine("resolve", error, at: now) }
+        do {
+            if routing == .auto {
+                try core.resolve(ref, by: agents[a].ref, now: timestamp, assignments: &routed)
+            } else {
+                try core.resolve(ref, by: agents[a].ref, now: timestamp)
+            }
+        } catch {
+            throw .engine("resolve", error, at: now)
+        }
         stats.advance(to: now)
         stats.busySlots -= 1
         accrueAgent(a)
         agents[a].active -= 1
         updatePool(a)
         release(v)
-        if waiting > 0 { try offerWork(to: a) }
+        if routing == .auto {
+            try startAssignedChats()
+        } else if waiting > 0 {
+            try offerWork(to: a)
+        }
     }
 
     private mutating func postMessage(_ v: Int, generation: UInt32) throws(SimulationError) {
@@ -397,6 +453,7 @@ struct SimulationKernel {
     func deallocate() {
         visitors.deallocate()
         freeVisitors.deallocate()
+        visitorOfHandoff.deallocate()
         agents.deallocate()
         pool.deallocate()
         queue.deallocate()

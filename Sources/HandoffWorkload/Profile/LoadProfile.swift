@@ -288,8 +288,10 @@ public struct LoadProfile: Hashable, Sendable {
         /// Agents pick up the oldest request themselves (the reference behaviour); with instant
         /// notification the first to react is a random free agent.
         case pickup
-        /// The system assigns each request to the least-loaded available agent with a free slot
-        /// (engine `assign`), as soon as one exists; notification delays do not apply.
+        /// The engine routes automatically (its tenant setting `routing: auto`): a request goes
+        /// to the available agent with a free slot and the fewest chats (ties: idle longest) as
+        /// soon as one exists, and a freed slot takes the queue head; notification delays do
+        /// not apply.
         case auto
     }
 
