@@ -1,4 +1,4 @@
-/// Wire shapes of our extensions to CONTRACT.md (endpoints the reference platform does not
+/// Wire shapes of our extensions to docs/api.md (endpoints the reference platform does not
 /// have): `/health` and the dashboard metrics. Same conventions as WireTypes.swift: camelCase,
 /// milliseconds as numbers, absent values as explicit `null`.
 

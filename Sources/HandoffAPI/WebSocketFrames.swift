@@ -1,4 +1,4 @@
-/// WebSocket frames of CONTRACT.md §5: every frame is `{"type": T, "payload": {…}}`.
+/// WebSocket frames of docs/api.md: every frame is `{"type": T, "payload": {…}}`.
 public enum WebSocketFrame {
     /// Frame types.
     public enum FrameType {

@@ -1,4 +1,4 @@
-/// The wire contract of CONTRACT.md as Codable types: the one definition shared by the server,
+/// The wire contract of docs/api.md as Codable types: the one definition shared by the server,
 /// the harness's live driver and loadgen. Field names are the contract's (camelCase); times are
 /// ISO-8601 UTC strings with milliseconds; ids are UUID strings. No engine types here, so a
 /// client of the contract needs nothing else.

@@ -8,7 +8,7 @@ import Testing
 
 @testable import HandoffServer
 
-/// CONTRACT.md §4 `/api/human-agents`: listing, creation, status, roles and tenancy.
+/// docs/api.md `/api/human-agents`: listing, creation, status, roles and tenancy.
 @Suite struct AgentRouteTests {
     @Test func listAndAvailableAreTheTenants() async throws {
         let world = try await World()

@@ -8,7 +8,7 @@ import Testing
 
 @testable import HandoffServer
 
-/// CONTRACT.md §4 handoff endpoints and our extensions (history, assign).
+/// docs/api.md handoff endpoints and our extensions (history, assign).
 @Suite struct HandoffRouteTests {
     // MARK: Queries
 

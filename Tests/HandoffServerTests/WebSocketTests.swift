@@ -10,7 +10,7 @@ import Testing
 
 @testable import HandoffServer
 
-/// CONTRACT.md §5 on a real listening server (port 0): authentication, tenant isolation,
+/// docs/api.md on a real listening server (port 0): authentication, tenant isolation,
 /// every event type, and the widget socket extension. Ordering is asserted with fences (a
 /// later event that must arrive first), never with sleeps.
 @Suite struct WebSocketTests {

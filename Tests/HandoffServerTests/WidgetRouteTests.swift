@@ -8,7 +8,7 @@ import Testing
 
 @testable import HandoffServer
 
-/// CONTRACT.md §3 over HTTP: shapes, texts, key handling, CORS, tenancy.
+/// docs/api.md over HTTP: shapes, texts, key handling, CORS, tenancy.
 @Suite struct WidgetRouteTests {
     // MARK: Init and API keys
 

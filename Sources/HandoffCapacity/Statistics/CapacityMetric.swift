@@ -36,7 +36,7 @@ public enum CapacityMetric: String, CaseIterable, Hashable, Sendable, Codable, C
     /// Fraction of all requests whose visitor left an email (after hours or after abandoning).
     case emailLeadRate
 
-    /// The statistics of the DESIGN.md summary contract, in report order.
+    /// The statistics of the report contract's summary, in report order.
     public static let summaryKeys: [CapacityMetric] = [
         .waitProbability, .meanWaitSeconds, .serviceLevel, .abandonmentRate, .occupancy, .waitP90Seconds, .waitP99Seconds,
     ]

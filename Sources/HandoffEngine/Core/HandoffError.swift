@@ -1,7 +1,7 @@
 /// Why the engine refused a command.
 ///
 /// A struct wrapping a code, so new cases never break callers' `switch`es. The `message` is the
-/// text clients of the reference platform show (CONTRACT.md), where it has one; the server maps
+/// text clients of the reference platform show (docs/api.md), where it has one; the server maps
 /// codes to HTTP status in one place, and the engine never knows status codes.
 public struct HandoffError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of refusal. Compare with `==` or match in a `switch` with a `default`.

@@ -1,4 +1,4 @@
-/// Response texts of the wire contract (CONTRACT.md §3) that clients match on. Defined once for
+/// Response texts of the wire contract (docs/api.md) that clients match on. Defined once for
 /// the server and for the in-process driver, which must answer exactly as the server does.
 public enum WireTexts {
     public static let handoffCreated = "Handoff request created. An agent will be with you shortly."

@@ -41,7 +41,7 @@ public struct ReceivedPush: Hashable, Sendable {
     }
 }
 
-/// What a push said (CONTRACT.md §5 and the widget socket extension).
+/// What a push said (docs/api.md and the widget socket extension).
 public enum PushEvent: Hashable, Sendable {
     /// Widget socket: the handoff's status, as the status endpoint would return it.
     case handoffStatus(HandoffID, WidgetStatus)

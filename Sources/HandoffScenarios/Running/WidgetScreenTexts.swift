@@ -1,4 +1,4 @@
-/// Texts the reference widget renders (CONTRACT.md §3, "Widget-visible texts").
+/// Texts the reference widget renders (docs/api.md).
 public enum WidgetScreenTexts {
     public static let waiting = "An agent will be with you shortly..."
     public static func joined(_ agentName: String) -> String { "\(agentName) has joined the chat" }

@@ -2,7 +2,7 @@ import Foundation
 import HandoffEngine
 import JWTKit
 
-/// The claims of an agent session token (CONTRACT.md §2), signed HS256.
+/// The claims of an agent session token (docs/api.md), signed HS256.
 struct SessionClaims: JWTPayload, Equatable {
     var userId: String
     /// Absent for platform staff.

@@ -2,7 +2,7 @@ import HandoffAPI
 import HandoffEngine
 import Hummingbird
 
-/// Human agents (CONTRACT.md §4), under `/api/human-agents`, Bearer JWT.
+/// Human agents (docs/api.md), under `/api/human-agents`, Bearer JWT.
 ///
 /// | route | answer |
 /// |---|---|

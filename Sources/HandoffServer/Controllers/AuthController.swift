@@ -2,7 +2,7 @@ import HandoffAPI
 import HandoffEngine
 import Hummingbird
 
-/// Agent sessions (CONTRACT.md §4), under `/api/auth`.
+/// Agent sessions (docs/api.md), under `/api/auth`.
 ///
 /// - POST `/login` `{email, password}` → `{token, user}`; a wrong email or password is 401
 ///   "Invalid credentials". Logging in brings the account's agent record online (engine rule).

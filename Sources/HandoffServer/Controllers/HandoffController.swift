@@ -2,7 +2,7 @@ import HandoffAPI
 import HandoffEngine
 import Hummingbird
 
-/// The agent side of handoffs (CONTRACT.md §4), under `/api/widget-handoffs`, Bearer JWT.
+/// The agent side of handoffs (docs/api.md), under `/api/widget-handoffs`, Bearer JWT.
 ///
 /// | route | answer |
 /// |---|---|

@@ -2,7 +2,7 @@ import HandoffAPI
 import HandoffEngine
 import Hummingbird
 
-/// Widget endpoints (CONTRACT.md §3), under `/api/widget`, authenticated by API key.
+/// Widget endpoints (docs/api.md), under `/api/widget`, authenticated by API key.
 ///
 /// | route | engine |
 /// |---|---|

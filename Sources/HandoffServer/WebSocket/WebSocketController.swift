@@ -12,7 +12,7 @@ private typealias Frame = HandoffAPI.WebSocketFrame
 
 /// The real-time channels, on the HTTP port.
 ///
-/// - `/api/ws` (CONTRACT.md §5), agents: the first frame, within
+/// - `/api/ws` (docs/api.md), agents: the first frame, within
 ///   ``ServerConfiguration/WebSocket/authTimeout``, must be `{"type":"auth","token":"<JWT>"}`;
 ///   the reply is `{"type":"auth:success","payload":{"tenantId":"…"}}`, then every event of
 ///   the token's tenant as `{type, payload}`. A timeout, any other first frame or a bad token

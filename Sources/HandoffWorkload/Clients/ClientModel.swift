@@ -1,6 +1,6 @@
 /// How the virtual clients learn about changes: what they poll or listen to, and how often.
 ///
-/// ``reference`` is the reference platform's clients (CONTRACT.md §4): the widget polls its
+/// ``reference`` is the reference platform's clients (docs/api.md): the widget polls its
 /// handoff's status every 2 s and, while active, its messages every 1 s; an agent's open chat
 /// polls messages every 1 s and the agent heartbeats every 30 s. Against a live (real-time)
 /// target the agent dashboard also polls its queue lists — pending every 2 s, active every 3 s,
@@ -46,7 +46,7 @@ public struct ClientModel: Hashable, Sendable {
         self.queueAllInterval = queueAllInterval
     }
 
-    /// The reference platform's polling clients (CONTRACT.md §4).
+    /// The reference platform's polling clients (docs/api.md).
     public static let reference = ClientModel(
         name: "reference", widgetStatusInterval: .seconds(2), widgetMessagesInterval: .seconds(1), agentMessagesInterval: .seconds(1),
         heartbeatInterval: .seconds(30))
