@@ -14,6 +14,17 @@ struct ProfileLoadingTests {
         #expect(profile.totalSlots > 0)
     }
 
+    /// HandoffWorkload may not import the engine, so a profile's default `maxChats` is its own
+    /// constant: it must be the engine's default, or a profile would plan for other agents than
+    /// the server runs.
+    @Test func aProfilesDefaultMaxChatsIsTheEngines() throws {
+        #expect(LoadProfile.AgentGroup.defaultMaxChats == HandoffCore.Configuration().defaultMaxChats)
+        let profile = try ProfileLoader.load(
+            yaml: Self.header + "arrivals: {poisson: {ratePerHour: 10}}\nagents: {desk: {count: 1}}\nconversation: {handleTime: {exponential: 5m}}\n",
+            file: "default.yaml")
+        #expect(profile.agentGroups[0].maxChats == HandoffCore.Configuration().defaultMaxChats)
+    }
+
     @Test func weekdayDeskReadsItsCSVFiles() throws {
         let profile = try ProfileLoader.load(file: Repository.path("scenarios/capacity/weekday-desk.yaml"))
         guard case .piecewise(let table) = profile.arrivals else { Issue.record("not piecewise"); return }
