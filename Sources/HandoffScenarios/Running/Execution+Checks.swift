@@ -165,7 +165,9 @@ extension Execution {
     ///   never both non-empty;
     /// - **what the harness learns**: a request this scenario saw waiting that left the queue
     ///   without a command of its own was assigned by the engine — counted as picked up, its
-    ///   phase active (so a later end chat is counted as resolving it, as the engine does).
+    ///   phase active (so a later end chat is counted as resolving it, as the engine does), and
+    ///   its assignee's dashboard opens the chat, so the agent reads and answers its messages
+    ///   as after a pick-up.
     ///
     /// Assumes nobody else drives the tenant meanwhile. Returns the violations (empty when sound).
     func observeRouting() async -> [String] {
@@ -184,6 +186,12 @@ extension Execution {
                     guard let owner = owners[id], widgets[owner]?.actor.tenant == tenant.handle else { continue }
                     phases[id] = .active
                     counts.pickedUp += 1
+                    // The assignee's dashboard shows the chat (its active list, or the socket's
+                    // pick-up frame): it opens it, and its messages flow as after a pick-up.
+                    let assigned = try await driver.handoff(id, tenant: tenant.handle)
+                    if assigned.status == "active", let agent = assigned.assignedAgentID.flatMap(agentHandle), agents[agent]?.tabOpen == true {
+                        openChat(agent: agent, handoff: id)
+                    }
                 }
             } catch {
                 problems.append("could not check the routing of tenant \(tenant.handle): \(error)")
