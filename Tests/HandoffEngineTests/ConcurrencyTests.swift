@@ -20,85 +20,9 @@ import Testing
         ).id
     }
 
-    @Test(arguments: 0..<10)
-    func twentyAgentsRaceForOneHandoff(round: Int) async throws {
-        let store = try Self.store()
-        let agents = try (1...20).map { try Self.agent(store, UInt64($0)) }
-        let handoff = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme).handoff.id
-        let results = await withTaskGroup(of: (AgentID, Result<Handoff, HandoffError>).self) { group in
-            for agent in agents {
-                group.addTask { (agent, Result { () throws(HandoffError) in try store.pickUp(handoff, by: agent) }) }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        let winners = results.compactMap { agent, result in (try? result.get()).map { _ in agent } }
-        let losers = results.compactMap { _, result -> HandoffError? in
-            if case .failure(let error) = result { return error }
-            return nil
-        }
-        #expect(winners.count == 1)
-        #expect(losers == Array(repeating: HandoffError.handoffNotAvailable, count: 19))
-        let winner = try #require(winners.first)
-        #expect(try store.handoff(handoff, tenant: World.acme).assignedAgentID == winner)
-        let chats = try store.agents(tenant: World.acme).map { ($0.id, $0.activeChats) }
-        #expect(chats.filter { $0.1 == 1 }.map(\.0) == [winner])
-        #expect(chats.map(\.1).reduce(0, +) == 1)
-        #expect(store.invariantViolations() == [])
-    }
-
-    @Test func oneAgentWithThreeSlotsRacesForTenHandoffs() async throws {
-        let store = try Self.store()
-        let agent = try Self.agent(store, 1, maxChats: 3)
-        let handoffs = try (0..<10).map { try store.requestHandoff(HandoffRequest(chatID: ChatID("chat-\($0)")), tenant: World.acme).handoff.id }
-        #expect(try store.pendingHandoffs(tenant: World.acme).count == 10)
-        let results = await withTaskGroup(of: Result<Handoff, HandoffError>.self) { group in
-            for handoff in handoffs {
-                group.addTask { Result { () throws(HandoffError) in try store.pickUp(handoff, by: agent) } }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        let picked = results.compactMap { try? $0.get() }
-        let refused = results.compactMap { result -> HandoffError? in
-            if case .failure(let error) = result { return error }
-            return nil
-        }
-        #expect(picked.count == 3)
-        #expect(refused == Array(repeating: HandoffError.agentAtCapacity, count: 7))
-        #expect(try store.agent(agent, tenant: World.acme).activeChats == 3)
-        #expect(try Set(store.activeHandoffs(tenant: World.acme).map(\.id)) == Set(picked.map(\.id)))
-        #expect(try store.pendingHandoffs(tenant: World.acme).count == 7)
-        #expect(store.invariantViolations() == [])
-    }
-
-    @Test func resolveRacingEndChatFreesEachSlotOnce() async throws {
-        let store = try Self.store()
-        let agents = try (1...4).map { try Self.agent(store, UInt64($0), maxChats: 5) }
-        var active: [(HandoffID, ChatID, AgentID)] = []
-        for i in 0..<20 {
-            let chat = ChatID("chat-\(i)")
-            let id = try store.requestHandoff(HandoffRequest(chatID: chat), tenant: World.acme).handoff.id
-            let agent = agents[i % 4]
-            _ = try store.pickUp(id, by: agent)
-            active.append((id, chat, agent))
-        }
-        let outcomes = await withTaskGroup(of: (HandoffID, Bool).self) { group in
-            for (id, chat, agent) in active {
-                group.addTask { (id, (try? store.resolve(id, by: agent)) != nil) }
-                group.addTask {
-                    let outcome = try? store.endChat(chat: chat, handoff: id, tenant: World.acme)
-                    if case .resolved = outcome { return (id, true) }
-                    #expect(outcome == .nothingOpen)
-                    return (id, false)
-                }
-            }
-            return await group.reduce(into: [HandoffID: Int]()) { counts, next in counts[next.0, default: 0] += next.1 ? 1 : 0 }
-        }
-        #expect(outcomes.count == 20)
-        #expect(outcomes.values.allSatisfy { $0 == 1 }, "each handoff closed exactly once: \(outcomes)")
-        #expect(try store.agents(tenant: World.acme).map(\.activeChats) == [0, 0, 0, 0])
-        #expect(try store.metrics(tenant: World.acme).resolved == 20)
-        #expect(store.invariantViolations() == [])
-    }
+    // The single races (one handoff, one agent's slots, resolve against end chat) are the
+    // conformance suite's `pickUpRaceHasOneWinner`, `capacityRaceStopsAtMaxChats` and
+    // `resolveRacingEndChatFreesSlotOnce`; here, random concurrent commands of every kind.
 
     /// What one task saw: the pick-ups and assignments that succeeded.
     struct Wins: Sendable {

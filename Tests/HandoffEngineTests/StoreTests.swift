@@ -27,78 +27,8 @@ import Testing
         return seen
     }
 
-    @Test func subscribersReceiveEveryEventInOrder() async throws {
-        let clock = ManualWallClock()
-        let store = try Self.store(clock: clock)
-        var iterator = store.subscribe().makeAsyncIterator()
-        var expected: [HandoffEvent] = []
-
-        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .available), by: .system)
-        expected.append(.agentStatusChanged(ann))
-        clock.advance(by: .seconds(1))
-        guard case .queued(let requested) = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme) else {
-            Issue.record("expected a queued handoff")
-            return
-        }
-        expected.append(.handoffRequested(requested))
-        clock.advance(by: .seconds(1))
-        let picked = try store.pickUp(requested.id, by: ann.id)
-        expected.append(.handoffPickedUp(picked, agent: try store.agent(ann.id, tenant: World.acme)))
-        // A refused command publishes nothing.
-        #expect(throws: HandoffError.handoffNotAvailable) { try store.pickUp(requested.id, by: ann.id) }
-        let userMessage = try store.postUserMessage("hello", handoff: requested.id, tenant: World.acme)
-        expected.append(.messagePosted(userMessage, tenantID: World.acme))
-        let agentMessage = try store.postAgentMessage("hi there", handoff: requested.id, by: ann.id)
-        expected.append(.messagePosted(agentMessage, tenantID: World.acme))
-        clock.advance(by: .seconds(1))
-        guard case .resolved(let ended) = try store.endChat(chat: "chat-1", handoff: nil, tenant: World.acme) else {
-            Issue.record("expected the chat to be resolved")
-            return
-        }
-        let system = try #require(try store.messages(handoff: requested.id, tenant: World.acme, since: agentMessage.timestamp).first)
-        #expect(system.content == "User ended the chat")
-        expected.append(.messagePosted(system, tenantID: World.acme))
-        expected.append(.handoffResolved(ended))
-        let busy = try store.setAgentStatus(ann.id, to: .busy, by: .system)
-        expected.append(.agentStatusChanged(busy))
-        guard case .afterHours(let late) = try store.requestHandoff(HandoffRequest(chatID: "chat-2"), tenant: World.acme) else {
-            Issue.record("expected after-hours")
-            return
-        }
-        expected.append(.afterHoursRecorded(late))
-        let filled = try store.submitAfterHours(chat: "chat-2", email: "late@example.com", message: "call me", tenant: World.acme)
-        expected.append(.afterHoursRecorded(filled))
-        #expect(filled.id == late.id)
-
-        #expect(try await Self.received(&iterator, store: store) == expected)
-        #expect(store.invariantViolations() == [])
-    }
-
-    @Test func everySubscriberSeesTheSameSequenceFromItsStart() async throws {
-        let store = try Self.store()
-        var early = store.subscribe().makeAsyncIterator()
-        let ann = try store.addAgent(NewAgent(id: IDs.agent(1), tenantID: World.acme, name: "Ann", email: "ann@acme.test", status: .available), by: .system)
-        var late = store.subscribe().makeAsyncIterator()
-        let handoff = try store.requestHandoff(HandoffRequest(chatID: "chat-1"), tenant: World.acme).handoff
-        let withdrawn = try store.endChat(chat: "chat-1", handoff: handoff.id, tenant: World.acme)
-        #expect(withdrawn == .withdrawn(try store.handoff(handoff.id, tenant: World.acme)))
-        guard case .withdrawn(let closed) = withdrawn else { return }
-
-        let marker = try store.addAgent(NewAgent(id: IDs.agent(99), tenantID: World.globex, name: "Marker", email: "m@globex.test"), by: .system)
-        var fromEarly: [HandoffEvent] = []
-        while let event = await early.next() {
-            fromEarly.append(event)
-            if event == .agentStatusChanged(marker) { break }
-        }
-        var fromLate: [HandoffEvent] = []
-        while let event = await late.next() {
-            fromLate.append(event)
-            if event == .agentStatusChanged(marker) { break }
-        }
-        #expect(fromEarly == [.agentStatusChanged(ann), .handoffRequested(handoff), .handoffWithdrawn(closed), .agentStatusChanged(marker)])
-        // The late subscriber starts at the request.
-        #expect(fromLate == [.handoffRequested(handoff), .handoffWithdrawn(closed), .agentStatusChanged(marker)])
-    }
+    // Event order and late subscribers, through the store protocol, are the conformance
+    // suite's `eventsArriveInCommandOrder` and `lateSubscriberStartsAtSubscription`.
 
     @Test func sweepAndHeartbeatEventsComeThroughTheStore() async throws {
         let clock = ManualWallClock()
