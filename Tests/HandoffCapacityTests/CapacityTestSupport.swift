@@ -22,6 +22,25 @@ enum Repository {
     }
 }
 
+/// Runs `work` on a thread of its own and awaits it, off Swift's cooperative thread pool.
+///
+/// A simulation (or a child process waited on) is seconds of synchronous work. The pool has
+/// one thread per core, so on a 2-core CI machine two such tests run on the pool would hold
+/// every thread and starve the suite's deadline-based tests (sockets, pushes) past their
+/// deadlines. On a thread of its own it only competes for the CPU, which the OS shares.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try work() }) }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+/// `CapacitySimulator(profile:).run()` off the cooperative pool (``offPool(_:)``).
+func simulate(_ profile: LoadProfile) async throws -> SimulationResult {
+    try await offPool { try CapacitySimulator(profile: profile).run() }
+}
+
 /// A textbook profile with short, seeded runs for the statistical tests.
 func textbook(
     ratePerHour: Double, agents: Int, maxChats: Int = 1, handle: Double, patience: Double? = nil, hours: Double = 20, warmup: Double = 1,
@@ -35,8 +54,13 @@ func textbook(
     return p
 }
 
-/// Runs a process and returns its exit status and standard error.
-func runBinary(_ binary: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
+/// Runs a process and returns its exit status, standard error and output; waits off the
+/// cooperative pool (``offPool(_:)``).
+func runBinary(_ binary: String, _ arguments: [String]) async throws -> (status: Int32, stderr: String, stdout: String) {
+    try await offPool { try runBinaryBlocking(binary, arguments) }
+}
+
+private func runBinaryBlocking(_ binary: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments

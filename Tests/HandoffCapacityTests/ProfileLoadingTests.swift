@@ -114,7 +114,7 @@ struct ProfileLoadingTests {
     }
 
     @Test(.enabled(if: Repository.binary != nil, "needs the built handoff-sim"))
-    func cliRejectsBadInputWithExitTwo() throws {
+    func cliRejectsBadInputWithExitTwo() async throws {
         let binary = try #require(Repository.binary)
         let cases: [[String]] = [
             ["simulate", "--arrival-rate", "60"],
@@ -126,7 +126,7 @@ struct ProfileLoadingTests {
             ["plan", "--arrival-rate", "60", "--handle-time", "720", "--target-sl", "0.8", "--admission", "freeSlot"],
         ]
         for arguments in cases {
-            let (status, stderr, _) = try runBinary(binary, arguments)
+            let (status, stderr, _) = try await runBinary(binary, arguments)
             #expect(status == 2, "\(arguments): exit \(status), \(stderr)")
             #expect(!stderr.isEmpty)
         }

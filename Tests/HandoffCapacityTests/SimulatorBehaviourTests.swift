@@ -16,23 +16,23 @@ struct SimulatorBehaviourTests {
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
-    @Test func sameSeedSameReportDifferentSeedDifferentSample() throws {
+    @Test func sameSeedSameReportDifferentSeedDifferentSample() async throws {
         let profile = textbook(ratePerHour: 180, agents: 4, handle: 60, patience: 90, hours: 4, replications: 3)
-        let first = try Self.comparableJSON(try CapacitySimulator(profile: profile).run())
-        let again = try Self.comparableJSON(try CapacitySimulator(profile: profile).run())
+        let first = try Self.comparableJSON(try await simulate(profile))
+        let again = try Self.comparableJSON(try await simulate(profile))
         #expect(first == again)
         var other = profile
         other.run.seed = 12
-        let different = try CapacitySimulator(profile: other).run()
+        let different = try await simulate(other)
         #expect(try Self.comparableJSON(different) != first)
-        #expect(different.replicationValues[0][.meanWaitSeconds] != (try CapacitySimulator(profile: profile).run()).replicationValues[0][.meanWaitSeconds])
+        #expect(different.replicationValues[0][.meanWaitSeconds] != (try await simulate(profile)).replicationValues[0][.meanWaitSeconds])
     }
 
     /// One replication has no confidence interval: the comparison says so (`null`), and no
     /// row is flagged as lying outside an interval that does not exist.
-    @Test func oneReplicationFlagsNothingOutsideACI() throws {
+    @Test func oneReplicationFlagsNothingOutsideACI() async throws {
         let one = SimulationReport(
-            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 1)).run(),
+            result: try await simulate(textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 1)),
             toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
         #expect(!one.comparison.isEmpty)
         #expect(one.comparison.allSatisfy { $0.analyticWithinCI == nil })
@@ -41,43 +41,43 @@ struct SimulatorBehaviourTests {
         #expect(json.contains("\"analyticWithinCI\" : null"))
 
         let many = SimulationReport(
-            result: try CapacitySimulator(profile: textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 5)).run(),
+            result: try await simulate(textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 4, replications: 5)),
             toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e", wallSeconds: 1)
         #expect(many.comparison.allSatisfy { $0.analyticWithinCI != nil })
     }
 
     /// `analytic` is a stable key: `null` when no formula applies, never missing.
-    @Test func analyticIsNullWhenNoFormulaApplies() throws {
+    @Test func analyticIsNullWhenNoFormulaApplies() async throws {
         var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 2, replications: 2)
         profile.conversation.handleTime = .constant(60)
         let report = SimulationReport(
-            result: try CapacitySimulator(profile: profile).run(), toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e",
+            result: try await simulate(profile), toolVersion: "test", commandLine: ["x"], startedAt: "s", endedAt: "e",
             wallSeconds: 1)
         #expect(report.analytic == nil && !report.analyticNotApplicable.isEmpty)
         let object = try #require(try JSONSerialization.jsonObject(with: try ReportWriter.jsonData(report)) as? [String: Any])
         #expect(object["analytic"] is NSNull)
     }
 
-    @Test func memoryDoesNotGrowWithTheNumberOfHandoffs() throws {
+    @Test func memoryDoesNotGrowWithTheNumberOfHandoffs() async throws {
         var profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 1, warmup: 0, replications: 1)
         profile.run.horizon = .infinity
         profile.run.maxArrivals = 5_000
-        let small = try CapacitySimulator(profile: profile).run()
+        let small = try await simulate(profile)
         profile.run.maxArrivals = 50_000
-        let large = try CapacitySimulator(profile: profile).run()
+        let large = try await simulate(profile)
         #expect(large.requests == 50_000)
         // Only open handoffs are kept: the record count follows the queue, not the total.
         #expect(large.maxOpenHandoffs < 200)
         #expect(large.maxOpenHandoffs <= 3 * max(small.maxOpenHandoffs, 20))
     }
 
-    @Test func richProfileKeepsTheEngineConsistent() throws {
+    @Test func richProfileKeepsTheEngineConsistent() async throws {
         // Shifts, polling and WebSocket groups, pick-up times, slowdown, messages, patience,
         // after-hours: every replication ends with the engine's invariant check (it throws).
         let profile = try ProfileLoader.load(file: Repository.path("scenarios/capacity/weekday-desk.yaml"))
         var short = profile
         short.run.replications = 2
-        let result = try CapacitySimulator(profile: short).run()
+        let result = try await simulate(short)
         #expect(result.counts.afterHours > 0)
         #expect(result.engineCalls.postMessage > 0)
         #expect(result.engineCalls.setStatus > 0)
@@ -85,29 +85,29 @@ struct SimulatorBehaviourTests {
         #expect(result.summary[.firstResponseSeconds]?.mean ?? 0 > 20)
     }
 
-    @Test func autoRoutingAndPollingRun() throws {
+    @Test func autoRoutingAndPollingRun() async throws {
         var profile = textbook(ratePerHour: 180, agents: 3, maxChats: 2, handle: 60, patience: 60, hours: 3, replications: 2)
         profile.routing = .auto
-        let auto = try CapacitySimulator(profile: profile).run()
+        let auto = try await simulate(profile)
         #expect(auto.engineCalls.assign > 0 && auto.engineCalls.pickUp == 0)
         // The engine assigns inside the command: how agents would notice work does not matter.
         var polled = profile
         polled.agentGroups[0].notification = .polling(interval: 5)
-        let autoPolled = try CapacitySimulator(profile: polled).run()
+        let autoPolled = try await simulate(polled)
         // (Compared as text: a metric without data is NaN, which `==` never matches.)
         #expect(autoPolled.summary.mapValues(String.init(describing:)) == auto.summary.mapValues(String.init(describing:)))
         #expect(autoPolled.engineCalls == auto.engineCalls)
         profile.routing = .pickup
         profile.agentGroups[0].notification = .polling(interval: 5)
-        let polling = try CapacitySimulator(profile: profile).run()
+        let polling = try await simulate(profile)
         let instantWait = auto.summary[.meanWaitSeconds]?.mean ?? 0
         #expect((polling.summary[.meanWaitSeconds]?.mean ?? 0) > instantWait, "polling adds up to 5 s to every wait")
         #expect(profile.analyticReference().reference == nil)
     }
 
-    @Test func reportsHaveTheContractKeys() throws {
+    @Test func reportsHaveTheContractKeys() async throws {
         let profile = textbook(ratePerHour: 180, agents: 4, handle: 60, hours: 2, replications: 2)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         let report = SimulationReport(result: result, toolVersion: "t", commandLine: [], startedAt: "", endedAt: "", wallSeconds: 0)
         let object = try #require(try JSONSerialization.jsonObject(with: ReportWriter.jsonData(report)) as? [String: Any])
         let summary = try #require(object["summary"] as? [String: Any])
@@ -126,11 +126,11 @@ struct SimulatorBehaviourTests {
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href=\"http") && !html.contains("<link"))
     }
 
-    @Test func planFindsTheCheapestFeasibleStaffing() throws {
+    @Test func planFindsTheCheapestFeasibleStaffing() async throws {
         let profile = textbook(ratePerHour: 180, agents: 1, handle: 60, patience: 60, hours: 6, replications: 5)
         let planner = CapacityPlanner(
             profile: profile, target: PlanTarget(serviceLevel: 0.8, within: 20, maxAbandonment: 0.05), grid: PlanGrid(agents: 1...8, maxChats: [1, 2], notifications: [.instant]))
-        let cells = try planner.run()
+        let cells = try await offPool { try planner.run() }
         #expect(cells.count == 16)
         let best = try #require(CapacityPlanner.cheapest(cells).first)
         #expect(best.verdict == .feasible)
@@ -142,14 +142,15 @@ struct SimulatorBehaviourTests {
         // Under freeSlot the formulas do not bound the system: nothing is screened out.
         var lossSystem = profile
         lossSystem.admission = .freeSlot
-        let lossCells = try CapacityPlanner(profile: lossSystem, target: planner.target, grid: PlanGrid(agents: 1...3, maxChats: [1], notifications: [.instant])).run()
+        let lossPlanner = CapacityPlanner(profile: lossSystem, target: planner.target, grid: PlanGrid(agents: 1...3, maxChats: [1], notifications: [.instant]))
+        let lossCells = try await offPool { try lossPlanner.run() }
         #expect(lossCells.allSatisfy { $0.verdict != .screenedOut })
     }
 
     /// Statistics count only what arrived after the warm-up: 600/h over 10 h with 4 h of
     /// warm-up measures about 3 600 arrivals, not 6 000.
-    @Test func warmUpArrivalsAreNotMeasured() throws {
-        let result = try CapacitySimulator(profile: textbook(ratePerHour: 600, agents: 20, handle: 60, hours: 10, warmup: 4, replications: 1)).run()
+    @Test func warmUpArrivalsAreNotMeasured() async throws {
+        let result = try await simulate(textbook(ratePerHour: 600, agents: 20, handle: 60, hours: 10, warmup: 4, replications: 1))
         #expect(abs(Double(result.counts.arrivals) - 3600) < 4 * 60, "measured \(result.counts.arrivals)")
         #expect(result.requests > result.counts.arrivals + 2000, "the warm-up's requests were generated (\(result.requests))")
     }
@@ -218,9 +219,9 @@ struct SimulatorBehaviourTests {
     /// `simulate.json` carries its distributions in the encoding of every report: a
     /// ``LatencySummary`` (mergeable `[valueMicroseconds, count]` buckets), consistent with the
     /// summary's pooled quantiles and P(wait > 0).
-    @Test func reportDistributionsAreMergeableSummaries() throws {
+    @Test func reportDistributionsAreMergeableSummaries() async throws {
         let profile = textbook(ratePerHour: 180, agents: 4, handle: 60, patience: 90, hours: 4, replications: 3)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         let report = SimulationReport(result: result, toolVersion: "t", commandLine: [], startedAt: "", endedAt: "", wallSeconds: 0)
         let wait = try #require(report.metrics["wait"])
         #expect(wait.count == result.counts.queued)

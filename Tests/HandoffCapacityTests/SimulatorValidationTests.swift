@@ -30,10 +30,10 @@ struct SimulatorValidationTests {
     }
 
     @Test(arguments: 0..<5)
-    func analyticValueInsideTheConfidenceInterval(_ index: Int) throws {
+    func analyticValueInsideTheConfidenceInterval(_ index: Int) async throws {
         let (name, profile) = Self.models[index]
         let reference = try #require(profile.analyticReference().reference, "\(name): a formula applies")
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         for metric in Self.checked {
             let estimate = try #require(result.summary[metric])
             let analytic = try #require(metric.analyticValue(reference))
@@ -47,14 +47,14 @@ struct SimulatorValidationTests {
         #expect(abs(l - lw) <= 0.03 * max(lw, 0.01), "\(name): L = \(l), λW = \(lw)")
     }
 
-    @Test func perturbedModelIsRejected() throws {
+    @Test func perturbedModelIsRejected() async throws {
         // The same simulation judged against a formula with a 10 % longer handle time: the test's
         // criterion must notice.
         let (_, profile) = Self.models[0]
         var wrong = profile
         wrong.conversation.handleTime = .exponential(mean: 66)
         let reference = try #require(wrong.analyticReference().reference)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         let missed = Self.checked.filter { metric in
             guard let e = result.summary[metric], let half = e.halfWidth, let a = metric.analyticValue(reference) else { return false }
             return abs(e.mean - a) > max(1.5 * half, 1e-9)
@@ -62,22 +62,22 @@ struct SimulatorValidationTests {
         #expect(missed.count >= 3, "a 10% error in the model went unnoticed: only \(missed) rejected")
     }
 
-    @Test func erlangBBlockingUnderFreeSlotAdmission() throws {
+    @Test func erlangBBlockingUnderFreeSlotAdmission() async throws {
         let profile = textbook(ratePerHour: 240, agents: 2, maxChats: 2, handle: 60, admission: .freeSlot)
         let reference = try #require(profile.analyticReference().reference)
         #expect(reference.formula == .erlangB)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         let blocked = try #require(result.summary[.afterHoursProbability])
         #expect(abs(blocked.mean - reference.afterHoursProbability) <= 1.5 * (blocked.halfWidth ?? 0))
         #expect(result.summary[.waitProbability]?.mean == 0)
         #expect(result.counts.afterHours > 0)
     }
 
-    @Test func piecewiseArrivalsFollowTheTable() throws {
+    @Test func piecewiseArrivalsFollowTheTable() async throws {
         let table = LoadProfile.RateTable(entries: [.init(start: 0, ratePerHour: 30), .init(start: 6 * 3600, ratePerHour: 300), .init(start: 18 * 3600, ratePerHour: 0)])
         var profile = textbook(ratePerHour: 1, agents: 20, handle: 30, hours: 24, warmup: 0, replications: 10)
         profile.arrivals = .piecewise(table)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         for interval in result.intervals {
             let rate = table.ratePerHour(atSecondOfDay: interval.start)
             let expected = rate * (interval.end - interval.start) / 3600 * 10
@@ -87,9 +87,9 @@ struct SimulatorValidationTests {
         #expect(result.counts.arrivals > 0)
     }
 
-    @Test func poissonCountOverALongRun() throws {
+    @Test func poissonCountOverALongRun() async throws {
         let profile = textbook(ratePerHour: 120, agents: 4, handle: 60, hours: 50, warmup: 0, replications: 4)
-        let result = try CapacitySimulator(profile: profile).run()
+        let result = try await simulate(profile)
         let expected = 120.0 * 50 * 4
         #expect(abs(Double(result.counts.arrivals) - expected) <= 4 * expected.squareRoot())
     }
