@@ -227,9 +227,9 @@ import Testing
         let zed = try world.core.addAgent(new, by: .user(admin), now: world.now, events: &world.events)
         #expect(zed.status == .offline && zed.maxChats == 2 && zed.activeChats == 0 && zed.createdAt == world.now)
         #expect(world.events == [.agentStatusChanged(zed)])
-        #expect(throws: HandoffError.forbidden("change capacity")) { _ = try world.core.setMaxChats(zed.id, to: 4, by: .user(staff), events: &world.events) }
-        #expect(try world.core.setMaxChats(zed.id, to: 4, by: .user(admin), events: &world.events).maxChats == 4)
-        expectInvalid("maxChats") { _ = try world.core.setMaxChats(zed.id, to: 0, by: .system, events: &world.events) }
+        #expect(throws: HandoffError.forbidden("change capacity")) { _ = try world.core.setMaxChats(zed.id, to: 4, by: .user(staff), now: world.now, events: &world.events) }
+        #expect(try world.core.setMaxChats(zed.id, to: 4, by: .user(admin), now: world.now, events: &world.events).maxChats == 4)
+        expectInvalid("maxChats") { _ = try world.core.setMaxChats(zed.id, to: 0, by: .system, now: world.now, events: &world.events) }
         expectInvalid("maxChats") { try world.addAgent("Yan", maxChats: 0) }
         expectInvalid("name") { try world.addAgent("   ") }
         let dflt = try world.addAgent("Dflt")

@@ -52,7 +52,7 @@ import Testing
             #expect(try w.heartbeat(bob).status == .busy)
             #expect(try w.heartbeat(gus).status == .available)
         }
-        try step("capacity") { _ = try $0.core.setMaxChats(bob, to: 3, by: .system, events: &$0.events) }
+        try step("capacity") { _ = try $0.core.setMaxChats(bob, to: 3, by: .system, now: $0.now, events: &$0.events) }
         try step("globex pick up") { try $0.pickUp(try $0.core.pendingHandoffs(tenant: World.globex)[0].id, by: gus) }
         try step("resolve bob") { try $0.resolve(h[2], by: bob) }
         #expect(world.agent(ann).activeChats == 0 && world.agent(bob).activeChats == 0 && world.agent(gus).activeChats == 1)

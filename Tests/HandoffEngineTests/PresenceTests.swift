@@ -197,7 +197,7 @@ import Testing
         try world.setStatus(ann, .busy)
         try world.setStatus(ann, .available)
         #expect(try !world.core.canServe(tenant: World.acme))
-        _ = try world.core.setMaxChats(ann, to: 2, by: .system, events: &world.events)
+        _ = try world.core.setMaxChats(ann, to: 2, by: .system, now: world.now, events: &world.events)
         #expect(try world.core.canServe(tenant: World.acme))
         #expect(try world.core.availableAgents(tenant: World.acme).map(\.id) == [ann])
         world.expectSound()
@@ -209,9 +209,9 @@ import Testing
         try world.pickUp(try world.queue("chat-1"), by: ann)
         try world.pickUp(try world.queue("chat-2"), by: ann)
         #expect(throws: HandoffError.invalid("maxChats", "maxChats cannot be lower than the agent's 2 open chats")) {
-            _ = try world.core.setMaxChats(ann, to: 1, by: .system, events: &world.events)
+            _ = try world.core.setMaxChats(ann, to: 1, by: .system, now: world.now, events: &world.events)
         }
-        #expect(try world.core.setMaxChats(ann, to: 2, by: .system, events: &world.events).maxChats == 2)
+        #expect(try world.core.setMaxChats(ann, to: 2, by: .system, now: world.now, events: &world.events).maxChats == 2)
         world.expectSound()
     }
 }

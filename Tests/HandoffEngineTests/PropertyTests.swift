@@ -122,7 +122,7 @@ import Testing
                 // Capacity changes never go below the agent's open chats (see the report on setMaxChats).
                 let a = pick(agents)
                 let value = max(1, world.agent(a).activeChats) + Int.random(in: 0...2, using: &rng)
-                return attempt("maxChats \(a) \(value)") { w throws(HandoffError) in _ = try w.core.setMaxChats(a, to: value, by: .system, events: &w.events) }
+                return attempt("maxChats \(a) \(value)") { w throws(HandoffError) in _ = try w.core.setMaxChats(a, to: value, by: .system, now: w.now, events: &w.events) }
             case 97..<98:
                 let tenant = pick(PropertyTests.tenants)
                 let status: Tenant.Status = isActive(tenant) ? .suspended : .active

@@ -119,9 +119,12 @@ import Testing
         let annsChat = world.active().first { world.handoff($0).assignedAgentID == ann }!
         _ = try world.endChat(world.handoff(annsChat).chatID, handoff: annsChat)
         #expect(Self.pickUps(&world).map(\.handoff) == [waiting[1]])
-        // Raising a capacity gives the new slots the next requests, oldest first.
-        _ = try world.core.setMaxChats(ann, to: 3, by: .system, events: &world.events)
+        // Raising a capacity gives the new slots the next requests, oldest first, picked up at
+        // the command's time (not the last one the core saw).
+        world.advance(.seconds(30))
+        _ = try world.core.setMaxChats(ann, to: 3, by: .system, now: world.now, events: &world.events)
         #expect(Self.pickUps(&world).map(\.handoff) == [waiting[2], waiting[3]])
+        #expect(world.handoff(waiting[2]).pickedUpAt == world.now && world.handoff(waiting[3]).pickedUpAt == world.now)
         #expect(world.pending() == [])
         #expect(world.agent(ann).activeChats == 3 && world.agent(bob).activeChats == 1)
         world.expectSound()

@@ -108,10 +108,10 @@ extension HandoffCore {
 
     /// Changes an agent's capacity. It cannot go below the chats the agent has open (they would
     /// break the capacity invariant): lower it after they end. Raising it under
-    /// ``Tenant/Routing/auto`` gives the new slots the head of the queue at once (with the
-    /// latest time the core has seen: this command takes no `now`).
+    /// ``Tenant/Routing/auto`` gives the new slots the head of the queue at once, picked up at
+    /// `now`.
     public mutating func setMaxChats<Sink: EventSink>(
-        _ agentID: AgentID, to maxChats: Int, by caller: Caller, events: inout Sink
+        _ agentID: AgentID, to maxChats: Int, by caller: Caller, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Agent {
         let slot = try agentSlot(agentID)
         try checkSameTenant(caller, agent: slot)
@@ -123,7 +123,7 @@ extension HandoffCore {
         rerank(slot)
         events.record(.agentStatusChanged(agents[slot].agent))
         var routed = DiscardAssignments()
-        route(tenant: agents[slot].tenant, now: latest, events: &events, assignments: &routed)
+        route(tenant: agents[slot].tenant, now: stamp(now), events: &events, assignments: &routed)
         return agents[slot].agent
     }
 

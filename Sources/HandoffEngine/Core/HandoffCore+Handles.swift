@@ -79,7 +79,8 @@ extension HandoffCore {
         try pickUp(slot: slot, agent: Int(agent.slot), now: now, events: &events)
     }
 
-    /// Assignment by the system (automatic routing), under the pick-up rules.
+    /// Assignment of a chosen agent by the system, under the pick-up rules. (Automatic
+    /// routing assigns inside the commands themselves: ``RoutingAssignments``.)
     public mutating func assign<Sink: EventSink>(_ handoff: HandoffRef, to agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
         let slot = try sameTenant(handoff, agent)
         try assign(slot: slot, agent: Int(agent.slot), now: now, events: &events)

@@ -5,7 +5,8 @@
 /// Implementations: ``MemoryHandoffStore`` (the embedded default; a PostgreSQL store is
 /// planned). Every implementation must keep the core's guarantees under concurrency: two
 /// concurrent callers never both win a pick-up, and no interleaving may break
-/// ``HandoffCore/invariantViolations()`` (StoreTests and ConcurrencyTests check the memory store).
+/// ``HandoffCore/invariantViolations()``. Every implementation must pass the conformance suite
+/// in `HandoffTestSupport` (`StoreConformance.checks`).
 public protocol HandoffStore: Sendable {
     // MARK: Directory
     func addTenant(_ tenant: Tenant) async throws(HandoffError)

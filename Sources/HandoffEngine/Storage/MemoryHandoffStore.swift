@@ -125,7 +125,7 @@ public final class MemoryHandoffStore: HandoffStore {
     }
 
     public func setMaxChats(_ agentID: AgentID, to maxChats: Int, by caller: HandoffCore.Caller) throws(HandoffError) -> Agent {
-        try command { core, _, _, events throws(HandoffError) in try core.setMaxChats(agentID, to: maxChats, by: caller, events: &events) }
+        try command { core, _, now, events throws(HandoffError) in try core.setMaxChats(agentID, to: maxChats, by: caller, now: now, events: &events) }
     }
 
     public func registerAPIKey(_ rawKey: String, tenant: TenantID, name: String, expiresAt: Timestamp?) throws(HandoffError) -> APIKey {
