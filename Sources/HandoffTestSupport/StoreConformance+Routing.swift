@@ -5,56 +5,103 @@ import Testing
 // MARK: - Automatic routing
 
 extension StoreConformance {
-    /// ``Tenant/Routing/auto`` through the store: switching drains the queue in FIFO order, a
-    /// new request goes to the eligible agent with the fewest chats (ties: idle longest) and is
-    /// answered ``RequestOutcome/assigned(_:)``, a freed slot takes the queue head in the same
-    /// command, every assignment is published as a pick-up, and the capacity rule holds.
-    /// (Manual pick-up beside automatic routing is the engine's `RoutingTests`.)
+    /// ``Tenant/Routing/auto`` through the store: switching drains the queue in FIFO order; a
+    /// new request goes to the eligible agent with the fewest chats, ties to the one idle longest
+    /// (neither is creation order); a slot freed by resolve or by end chat takes the queue head
+    /// in that same command; every assignment is published as a pick-up right after the event
+    /// of the command that made it; the capacity rule holds. (Manual pick-up beside automatic
+    /// routing, and the other triggers, are the engine's `RoutingTests`.)
     static func autoRoutingAssignsAndDrains(_ s: Stage) async throws {
         var events = s.store.subscribe().makeAsyncIterator()
-        let ann = try await s.agent("Ann", maxChats: 1)
+        /// The pick-ups published since the last call, as "chat → agent".
+        func pickUps(_ events: inout AsyncStream<HandoffEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+            try await s.received(&events, sourceLocation: sourceLocation).compactMap { event in
+                if case .handoffPickedUp(let h, let a) = event { "\(h.chatID) → \(a.name)" } else { nil }
+            }
+        }
+        func assignee(_ handoff: Handoff) async throws -> AgentID? {
+            try await s.store.handoff(handoff.id, tenant: s.acme).assignedAgentID
+        }
+        let ann = try await s.agent("Ann", maxChats: 2)
         try await s.advance(by: .seconds(1))
         let bob = try await s.agent("Bob", maxChats: 2)
-        let first = try await s.queue("chat-1")
         try await s.advance(by: .seconds(1))
-        let second = try await s.queue("chat-2")
+        let chat1 = try await s.queue("chat-1")
         try await s.advance(by: .seconds(1))
-        let third = try await s.queue("chat-3")
-        try await s.advance(by: .seconds(1))
-        let fourth = try await s.queue("chat-4")
+        let chat2 = try await s.queue("chat-2")
         _ = try await s.received(&events)
 
-        // Switching drains the queue, head first: Ann (idle longest) takes chat-1, Bob chat-2
-        // and chat-3; chat-4 waits, every slot being taken.
+        // Switching drains the queue, head first: both idle, Ann longest → chat-1; then Bob has
+        // fewer chats → chat-2.
+        try await s.advance(by: .seconds(1))
         #expect(try await s.store.setRouting(.auto, tenant: s.acme, by: .system).routing == .auto)
         #expect(try await s.store.routing(tenant: s.acme, by: .system) == .auto)
-        #expect(try await s.store.handoff(first.id, tenant: s.acme).assignedAgentID == ann.id)
-        #expect(try await s.store.handoff(second.id, tenant: s.acme).assignedAgentID == bob.id)
-        #expect(try await s.store.handoff(third.id, tenant: s.acme).assignedAgentID == bob.id)
-        #expect(try await s.pendingIDs() == [fourth.id])
-        let drained = try await s.received(&events).compactMap { event -> HandoffID? in
-            if case .handoffPickedUp(let h, _) = event { h.id } else { nil }
-        }
-        #expect(drained == [first.id, second.id, third.id], "the drain's pick-ups, in queue order")
-
-        // A freed slot takes the head in the resolving command.
-        _ = try await s.store.resolve(first.id, by: ann.id)
-        #expect(try await s.store.handoff(fourth.id, tenant: s.acme).assignedAgentID == ann.id)
+        #expect(try await pickUps(&events) == ["chat-1 → Ann", "chat-2 → Bob"])
         #expect(try await s.pendingIDs() == [])
 
-        // With every slot taken a new request is answered after hours (admission `freeSlot`);
-        // with one free it is assigned at once.
-        let full = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-5"), tenant: s.acme)
-        #expect(full.afterHoursHandoff != nil, "expected after-hours with every slot taken, got \(full)")
-        _ = try await s.store.resolve(second.id, by: bob.id)
-        let outcome = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-6"), tenant: s.acme)
-        guard case .assigned(let sixth) = outcome else {
-            Issue.record("expected chat-6 to be assigned at once, got \(outcome)")
+        // Fewest chats first, even against idle time: Ann (0 chats, changed just now) over Bob
+        // (1 chat, changed a second earlier).
+        try await s.advance(by: .seconds(1))
+        _ = try await s.store.resolve(chat1.id, by: ann.id)
+        try await s.advance(by: .seconds(1))
+        let outcome3 = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-3"), tenant: s.acme)
+        guard case .assigned(let chat3) = outcome3 else {
+            Issue.record("expected chat-3 to be assigned at once, got \(outcome3)")
             return
         }
-        #expect(sixth.assignedAgentID == bob.id && sixth.state == .active && sixth.pickedUpAt != nil)
-        #expect(try await s.reread(ann).activeChats == 1)
+        #expect(chat3.assignedAgentID == ann.id && chat3.state == .active && chat3.pickedUpAt != nil)
+        // Equal chats: the one idle longest — Bob (last change at the switch), not Ann (just now).
+        try await s.advance(by: .seconds(1))
+        let chat4 = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-4"), tenant: s.acme).handoff
+        #expect(try await assignee(chat4) == bob.id)
+        #expect(try await pickUps(&events) == ["chat-3 → Ann", "chat-4 → Bob"])
+        try await s.advance(by: .seconds(1))
+        let chat5 = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-5"), tenant: s.acme).handoff
+        #expect(try await assignee(chat5) == ann.id, "the only agent with a free slot")
+        // Every slot taken: a new request is answered after hours (admission `freeSlot`).
+        let full = try await s.store.requestHandoff(HandoffRequest(chatID: "chat-full"), tenant: s.acme)
+        #expect(full.afterHoursHandoff != nil, "expected after-hours with every slot taken, got \(full)")
+        #expect(try await pickUps(&events) == ["chat-5 → Ann"])
+
+        // A queue built while manual: the switch gives Bob's freed slot the head; the tail waits.
+        _ = try await s.store.setRouting(.manual, tenant: s.acme, by: .system)
+        _ = try await s.store.resolve(chat2.id, by: bob.id)
+        try await s.advance(by: .seconds(1))
+        let chat6 = try await s.queue("chat-6")
+        try await s.advance(by: .seconds(1))
+        let chat7 = try await s.queue("chat-7")
+        _ = try await s.received(&events)
+        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        #expect(try await pickUps(&events) == ["chat-6 → Bob"])
+        #expect(try await s.pendingIDs() == [chat7.id])
+
+        // A resolve frees a slot: the head is assigned in that command, its pick-up published
+        // right after the resolve.
+        try await s.advance(by: .seconds(1))
+        _ = try await s.store.resolve(chat3.id, by: ann.id)
+        let afterResolve = try await s.received(&events)
+        #expect(afterResolve.count == 2, "\(afterResolve)")
+        if case .handoffResolved(let h) = afterResolve.first { #expect(h.id == chat3.id) } else { Issue.record("expected the resolve first: \(afterResolve)") }
+        if case .handoffPickedUp(let h, let a) = afterResolve.last { #expect(h.id == chat7.id && a.id == ann.id) } else { Issue.record("expected chat-7's pick-up: \(afterResolve)") }
+        #expect(try await s.pendingIDs() == [])
+
+        // The visitor ending an active chat frees a slot the same way.
+        _ = try await s.store.setRouting(.manual, tenant: s.acme, by: .system)
+        _ = try await s.store.endChat(chat: "chat-4", handoff: chat4.id, tenant: s.acme)
+        let chat8 = try await s.queue("chat-8")
+        let chat9 = try await s.queue("chat-9")
+        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        #expect(try await assignee(chat8) == bob.id)
+        #expect(try await s.pendingIDs() == [chat9.id])
+        _ = try await s.received(&events)
+        let ended = try await s.store.endChat(chat: "chat-5", handoff: chat5.id, tenant: s.acme)
+        #expect(ended.resolvedHandoff != nil, "expected chat-5 to be resolved by its end, got \(ended)")
+        #expect(try await pickUps(&events) == ["chat-9 → Ann"])
+        #expect(try await assignee(chat9) == ann.id)
+
+        #expect(try await s.reread(ann).activeChats == 2)
         #expect(try await s.reread(bob).activeChats == 2)
+        #expect(Set(try await s.activeIDs()) == [chat6.id, chat7.id, chat8.id, chat9.id])
         #expect(try await s.pendingIDs() == [])
         // Another tenant is untouched.
         #expect(try await s.store.routing(tenant: s.globex, by: .system) == .manual)

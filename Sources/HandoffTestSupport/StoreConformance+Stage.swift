@@ -80,11 +80,18 @@ extension StoreConformance {
                     Issue.record("the event stream ended before the marker", sourceLocation: sourceLocation)
                     return seen
                 }
-                if event == marker { return seen }
+                if Self.isMarker(event, marker) { return seen }
                 seen.append(event)
             }
             Issue.record("no marker within \(limit) events", sourceLocation: sourceLocation)
             return seen
+        }
+
+        /// Whether `event` is `marker`'s agent change, matched by the agent's id: a store's event
+        /// copy may differ from the snapshot it returned in fields it rounds (timestamps).
+        static func isMarker(_ event: HandoffEvent, _ marker: HandoffEvent) -> Bool {
+            guard case .agentStatusChanged(let agent) = event, case .agentStatusChanged(let expected) = marker else { return event == marker }
+            return agent.id == expected.id
         }
 
         /// Publishes a marker and returns everything `iterator` delivers before it.

@@ -79,7 +79,12 @@ public enum StoreConformance {
             }
             let violations = await sut.store.invariantViolations()
             #expect(violations == [], "\(name) left the store unsound: \(violations)")
-            try await sut.tearDown()
+            // The check's own failure comes first; a teardown error only when the check passed.
+            do {
+                try await sut.tearDown()
+            } catch where failure == nil {
+                throw error
+            } catch {}
             if let failure { throw failure }
         }
     }
@@ -129,7 +134,7 @@ public enum StoreConformance {
         // Routing (StoreConformance+Routing.swift)
         Check(
             "autoRoutingAssignsAndDrains",
-            "auto routing drains the queue in FIFO order to the least-loaded agent, a freed slot takes the head, capacity holds",
+            "auto routing: fewest chats, then idle longest; FIFO drain; a freed slot takes the head in the same command; published as pick-ups",
             autoRoutingAssignsAndDrains),
         Check("routingIsAdminOnly", "only the tenant's client admin reads and changes its routing", routingIsAdminOnly),
         // Events (StoreConformance+Events.swift)
