@@ -189,6 +189,10 @@ struct LatencyRecorderTests {
             byDuration.record(.microseconds(micros) + .nanoseconds(250))
             bySeconds.record(seconds: (Double(micros) + 0.25) / 1_000_000)
         }
+        // At the limit itself (one hour) nothing is clamped; above it, both clamp.
+        byDuration.record(.seconds(3600))
+        bySeconds.record(seconds: 3600)
+        #expect(bySeconds.clampedCount == 0 && byDuration.clampedCount == 0)
         byDuration.record(.seconds(7200))
         bySeconds.record(seconds: 7200)
         #expect(bySeconds == byDuration)

@@ -242,7 +242,11 @@ struct SimulationKernel {
 
         if routing == .auto {
             // The engine assigned it at once, or it waits for the next freed slot.
-            if !routed.isEmpty { return try startAssignedChats() }
+            if !routed.isEmpty {
+                try startAssignedChats()
+                guard visitors[v].person.state == .asking else { return }
+                throw .inconsistent("the engine assigned others than the new request", at: now)
+            }
         } else if !pool.isEmpty {
             if allImmediate {
                 try takeVisitor(v, by: Int(pool.random(&routingRandom)))
@@ -359,9 +363,11 @@ struct SimulationKernel {
             guard v >= 0, visitors[v].handoff == assignment.handoff else {
                 throw .inconsistent("the engine assigned a handoff no visitor holds", at: now)
             }
+            let a = assignment.agent.index < agentOfRef.count ? Int(agentOfRef[assignment.agent.index]) : -1
+            guard a >= 0 else { throw .inconsistent("the engine assigned to an agent the simulator does not know", at: now) }
             if isWaiting(v) { leaveQueue() }
             calls.assign += 1
-            beginChat(v, by: Int(agentOfRef[assignment.agent.index]))
+            beginChat(v, by: a)
         }
         routed.removeAll()
     }
@@ -494,16 +500,4 @@ struct SimulationKernel {
         let problems = core.invariantViolations()
         guard problems.isEmpty else { throw .invariants(problems, replication: replication) }
     }
-}
-
-/// What one replication produced.
-struct ReplicationOutcome: Sendable {
-    var intervals: [IntervalAccumulator]
-    /// Per agent: busy slot-time / (maxChats × time on shift) in the measured window.
-    var agentOccupancy: [Double]
-    var engineCalls: EngineCallCounts
-    /// Requests generated, warm-up included.
-    var requests: Int
-    /// Visitor records ever allocated: the most handoffs open at once (memory is bounded by it).
-    var visitorRecords: Int
 }

@@ -3,7 +3,7 @@ import Histogram
 /// Records durations of one measured quantity into an HdrHistogram and summarises them for reports.
 ///
 /// Every recorder has the same bucket layout — microseconds, lowest discernible value 1 µs, 3
-/// significant digits (STYLE §9) — so every recorded value is within 0.1 % of what the histogram
+/// significant digits — so every recorded value is within 0.1 % of what the histogram
 /// gives back, and any two recorders or summaries merge exactly, whatever their ranges. The range
 /// only says where clamping starts: one hour by default (request latencies, pushes), wider where
 /// durations can be longer (a capacity simulation's queue waits: up to
@@ -188,10 +188,11 @@ public struct LatencyRecorder: Equatable, Sendable {
             zeros &+= 1
             return
         }
-        // Half up: truncating x + 0.5 (x > 0).
-        let scaled = seconds * 1_000_000 + 0.5
-        if scaled < clampThreshold {
-            storage.record(Swift.max(1, UInt64(scaled)))
+        // Clamped iff it rounds above the limit: x ≥ limit + 0.5 µs; else half up, truncating
+        // x + 0.5 (x > 0).
+        let micros = seconds * 1_000_000
+        if micros < clampThreshold {
+            storage.record(Swift.max(1, UInt64(micros + 0.5)))
         } else {
             clamped += 1
             storage.record(limit)

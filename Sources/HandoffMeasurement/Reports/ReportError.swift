@@ -1,6 +1,6 @@
 /// Why a report could not be produced: a bad `--format` list or a file that could not be written.
 ///
-/// A struct with static members rather than an enum (STYLE §5), so new cases do not break callers.
+/// A struct with static members rather than a public enum, so new cases do not break callers.
 public struct ReportError: Error, Equatable, Sendable, CustomStringConvertible {
     private enum Code: Equatable, Sendable {
         case unknownFormat(String)
