@@ -81,3 +81,8 @@ public struct PlanReport: Sendable, Encodable {
         return out
     }
 }
+
+extension PlanReport: ReportDocument {
+    /// `plan.json`, `plan.csv`, `plan.html`.
+    public static var baseName: String { "plan" }
+}

@@ -6,11 +6,6 @@ extension SimulationReport: ReportDocument {
     public static var baseName: String { "simulate" }
 }
 
-extension PlanReport: ReportDocument {
-    /// `plan.json`, `plan.csv`, `plan.html`.
-    public static var baseName: String { "plan" }
-}
-
 extension SimulationReport {
     /// The metrics of the per-interval CSV, in column order.
     static let csvMetrics: [CapacityMetric] = [
