@@ -96,6 +96,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -115,7 +116,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Tests (one target per library, plus the live integration tests)
+        // MARK: Tests (one target per library with code to test, plus the live integration tests)
 
         .testTarget(name: "HandoffEngineTests", dependencies: ["HandoffEngine", "HandoffTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HandoffWorkloadTests", dependencies: ["HandoffWorkload", "HandoffTestSupport"], swiftSettings: swiftSettings),
@@ -134,12 +135,13 @@ let package = Package(
         .testTarget(
             name: "HandoffServerTests",
             dependencies: [
-                "HandoffServer", "HandoffEngine", "HandoffAPI", "HandoffTestSupport",
+                "HandoffServer", "HandoffEngine", "HandoffAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -147,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HandoffIntegrationTests",
-            dependencies: ["HandoffServer", "HandoffScenarios", "HandoffClient", "HandoffEngine", "HandoffAPI", "HandoffWorkload", "HandoffMeasurement"],
+            dependencies: [
+                "HandoffServer", "HandoffScenarios", "HandoffClient", "HandoffEngine", "HandoffWorkload", "HandoffMeasurement",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
