@@ -136,3 +136,127 @@ extension StoreConformance {
         }
     }
 }
+
+// MARK: - Every trigger, and races, under automatic routing
+
+extension StoreConformance {
+    /// Under ``Tenant/Routing/auto`` whatever makes room takes the queue head in that command:
+    /// an agent set `available`, a raised `maxChats`, a login, a heartbeat after the inactivity
+    /// sweep, and a new agent added `available`. Each is checked through the protocol's queries
+    /// (``Stage/expectRoutedSoundly(_:sourceLocation:)``) right after it.
+    static func autoRoutingFollowsEveryTrigger(_ s: Stage) async throws {
+        let ann = try await s.agent("Ann", maxChats: 1)
+        let bob = try await s.agent("Bob", maxChats: 1)
+        let bobEmail = s.email("Bob", tenant: s.acme)
+        let bobUser = try await s.store.addUser(
+            NewUser(tenantID: s.acme, email: bobEmail, password: "pw", firstName: "Bob", lastName: "B", role: .supportStaff))
+        // A queue built while manual, then nobody eligible: switching to auto assigns nothing.
+        var queued: [Handoff] = []
+        for n in 1...5 {
+            try await s.advance(by: .seconds(1))
+            queued.append(try await s.queue(ChatID("chat-\(n)")))
+        }
+        _ = try await s.store.setAgentStatus(ann.id, to: .busy, by: .system)
+        _ = try await s.store.setAgentStatus(bob.id, to: .offline, by: .system)
+        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        #expect(try await s.pendingIDs() == queued.map(\.id))
+        try await s.expectRoutedSoundly(s.acme)
+
+        // Set available by hand: Ann takes the head.
+        try await s.advance(by: .seconds(1))
+        _ = try await s.store.setAgentStatus(ann.id, to: .available, by: .system)
+        #expect(try await s.store.handoff(queued[0].id, tenant: s.acme).assignedAgentID == ann.id, "after set available")
+        try await s.expectRoutedSoundly(s.acme)
+        // A raised capacity: the next one.
+        _ = try await s.store.setMaxChats(ann.id, to: 2, by: .system)
+        #expect(try await s.store.handoff(queued[1].id, tenant: s.acme).assignedAgentID == ann.id, "after raising maxChats")
+        try await s.expectRoutedSoundly(s.acme)
+        // A login brings Bob online: the next one.
+        _ = try await s.store.login(email: bobEmail, password: "pw")
+        #expect(try await s.store.handoff(queued[2].id, tenant: s.acme).assignedAgentID == bob.id, "after login")
+        try await s.expectRoutedSoundly(s.acme)
+        // Bob goes unseen past the timeout and the sweep takes him offline; his next heartbeat
+        // brings him back, and with a free slot (one resolved meanwhile) he takes the head.
+        try await s.advance(by: s.sut.inactivityTimeout + .seconds(5))
+        _ = try await s.store.heartbeat(ann.id)
+        let swept = await s.store.sweep()
+        #expect(swept == [bob.id], "the sweep took \(swept) offline")
+        _ = try await s.store.resolve(queued[2].id, by: bob.id)
+        #expect(try await s.pendingIDs() == [queued[3].id, queued[4].id], "an offline agent takes nothing")
+        _ = try await s.store.heartbeat(bob.id)
+        #expect(try await s.reread(bob).status == .available)
+        #expect(try await s.store.handoff(queued[3].id, tenant: s.acme).assignedAgentID == bob.id, "after the heartbeat")
+        try await s.expectRoutedSoundly(s.acme)
+        // A new agent added available: the last one.
+        let cy = try await s.agent("Cy")
+        #expect(try await s.store.handoff(queued[4].id, tenant: s.acme).assignedAgentID == cy.id, "after adding an agent")
+        #expect(try await s.pendingIDs() == [])
+        try await s.expectRoutedSoundly(s.acme)
+        _ = bobUser
+    }
+
+    /// Under ``Tenant/Routing/auto``, 40 concurrent requests against 4 agents with 2 slots each,
+    /// then concurrent resolves of every active chat racing 20 more requests: no slot is given
+    /// twice, nobody exceeds `maxChats`, every agent's `activeChats` is its active handoffs, and
+    /// no request waits while an agent has a free slot — seen only through the protocol.
+    static func autoRoutingHoldsUnderConcurrency(_ s: Stage) async throws {
+        var agents: [Agent] = []
+        for n in 1...4 { agents.append(try await s.agent("Agent\(n)", maxChats: 2)) }
+        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        let store = s.store
+        let tenant = s.acme
+        let first = await withTaskGroup(of: Result<RequestOutcome, HandoffError>.self) { group in
+            for n in 0..<40 {
+                group.addTask { await attempt { () async throws(HandoffError) in try await store.requestHandoff(HandoffRequest(chatID: ChatID("burst-\(n)")), tenant: tenant) } }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let assigned = first.compactMap { result -> Handoff? in
+            if case .success(.assigned(let h)) = result { h } else { nil }
+        }
+        #expect(first.allSatisfy { $0.success != nil }, "\(first.compactMap(\.failure))")
+        #expect(assigned.count == 8, "8 slots, \(assigned.count) assigned at once")
+        #expect(Set(assigned.map(\.id)).count == assigned.count)
+        try await s.expectRoutedSoundly(s.acme)
+
+        let active = try await s.store.activeHandoffs(tenant: s.acme)
+        await withTaskGroup(of: Void.self) { group in
+            for handoff in active {
+                guard let agent = handoff.assignedAgentID else { continue }
+                group.addTask { _ = try? await store.resolve(handoff.id, by: agent) }
+            }
+            for n in 0..<20 {
+                group.addTask { _ = try? await store.requestHandoff(HandoffRequest(chatID: ChatID("late-\(n)")), tenant: tenant) }
+            }
+        }
+        try await s.expectRoutedSoundly(s.acme)
+        let closed = try await s.store.history(tenant: s.acme, limit: 1000, before: nil).filter { $0.state == .resolved }
+        #expect(closed.count == active.count, "every resolve closed its chat once")
+    }
+}
+
+extension StoreConformance.Stage {
+    /// The store's soundness as any client can see it: every agent's `activeChats` equals the
+    /// active handoffs assigned to it and stays within `maxChats`; every active handoff has one
+    /// of the tenant's agents; and, routed `auto`, no request waits while an agent is eligible
+    /// (`available` with a free slot: ``HandoffStore/availableAgents(tenant:)``).
+    func expectRoutedSoundly(_ tenant: TenantID, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let agents = try await store.agents(tenant: tenant)
+        let active = try await store.activeHandoffs(tenant: tenant)
+        let ids = Set(agents.map(\.id))
+        for handoff in active {
+            #expect(handoff.assignedAgentID.map(ids.contains) == true, "active \(handoff.chatID) has no agent of the tenant", sourceLocation: sourceLocation)
+        }
+        for agent in agents {
+            let held = active.filter { $0.assignedAgentID == agent.id }.count
+            #expect(agent.activeChats == held, "\(agent.name) counts \(agent.activeChats) chats but holds \(held)", sourceLocation: sourceLocation)
+            #expect(agent.activeChats <= agent.maxChats, "\(agent.name) holds \(agent.activeChats) of \(agent.maxChats)", sourceLocation: sourceLocation)
+        }
+        guard try await store.routing(tenant: tenant, by: .system) == .auto else { return }
+        let pending = try await store.pendingHandoffs(tenant: tenant)
+        let eligible = try await store.availableAgents(tenant: tenant)
+        #expect(
+            pending.isEmpty || eligible.isEmpty,
+            "\(pending.count) request(s) wait while \(eligible.map(\.name)) have a free slot", sourceLocation: sourceLocation)
+    }
+}

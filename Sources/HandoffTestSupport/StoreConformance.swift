@@ -136,6 +136,14 @@ public enum StoreConformance {
             "autoRoutingAssignsAndDrains",
             "auto routing: fewest chats, then idle longest; FIFO drain; a freed slot takes the head in the same command; published as pick-ups",
             autoRoutingAssignsAndDrains),
+        Check(
+            "autoRoutingFollowsEveryTrigger",
+            "auto routing assigns on set available, raised maxChats, login, heartbeat after the sweep and a new agent",
+            autoRoutingFollowsEveryTrigger),
+        Check(
+            "autoRoutingHoldsUnderConcurrency",
+            "concurrent requests and resolves under auto routing: no slot given twice, no request beside a free slot",
+            autoRoutingHoldsUnderConcurrency),
         Check("routingIsAdminOnly", "only the tenant's client admin reads and changes its routing", routingIsAdminOnly),
         // Events (StoreConformance+Events.swift)
         Check(

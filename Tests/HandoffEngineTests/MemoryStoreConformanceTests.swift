@@ -17,6 +17,6 @@ import Testing
     @Test func checksHaveDistinctNames() {
         let names = StoreConformance.checks.map(\.name)
         #expect(Set(names).count == names.count)
-        #expect(names.count >= 19)
+        #expect(names.count >= 21)
     }
 }
