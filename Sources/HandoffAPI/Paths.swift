@@ -10,6 +10,8 @@ public enum APIPath {
     public static let widgetSocket = "/api/widget/ws"
 
     public static let login = "/api/auth/login"
+    /// The caller's own account (the reference dashboard checks its session with it).
+    public static let me = "/api/auth/me"
     public static let heartbeat = "/api/auth/heartbeat"
     public static let logout = "/api/auth/logout"
     public static let handoffs = "/api/widget-handoffs"

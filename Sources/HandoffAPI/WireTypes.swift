@@ -143,6 +143,9 @@ public struct WidgetInitRequest: Codable, Hashable, Sendable {
     }
 }
 
+/// `POST /api/widget/init`: the tenant's widget settings. This server has no WhatsApp channel:
+/// `whatsappAvailable` is `false` and `whatsappPhoneNumber` `null` (the reference widget reads
+/// both, and treats their absence as unavailable — so does the decoder here).
 public struct WidgetInitResponse: Codable, Hashable, Sendable {
     public var tenantId: String
     public var greeting: String
@@ -150,13 +153,48 @@ public struct WidgetInitResponse: Codable, Hashable, Sendable {
     public var textColor: String
     public var borderRadius: String
     public var position: String
-    public init(tenantId: String, greeting: String, primaryColor: String, textColor: String, borderRadius: String, position: String) {
+    public var whatsappAvailable: Bool
+    public var whatsappPhoneNumber: String?
+
+    enum CodingKeys: String, CodingKey {
+        case tenantId, greeting, primaryColor, textColor, borderRadius, position, whatsappAvailable, whatsappPhoneNumber
+    }
+
+    public init(
+        tenantId: String, greeting: String, primaryColor: String, textColor: String, borderRadius: String, position: String,
+        whatsappAvailable: Bool = false, whatsappPhoneNumber: String? = nil
+    ) {
         self.tenantId = tenantId
         self.greeting = greeting
         self.primaryColor = primaryColor
         self.textColor = textColor
         self.borderRadius = borderRadius
         self.position = position
+        self.whatsappAvailable = whatsappAvailable
+        self.whatsappPhoneNumber = whatsappPhoneNumber
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tenantId: try c.decode(String.self, forKey: .tenantId), greeting: try c.decode(String.self, forKey: .greeting),
+            primaryColor: try c.decode(String.self, forKey: .primaryColor), textColor: try c.decode(String.self, forKey: .textColor),
+            borderRadius: try c.decode(String.self, forKey: .borderRadius), position: try c.decode(String.self, forKey: .position),
+            whatsappAvailable: try c.decodeIfPresent(Bool.self, forKey: .whatsappAvailable) ?? false,
+            whatsappPhoneNumber: try c.decodeIfPresent(String.self, forKey: .whatsappPhoneNumber))
+    }
+
+    /// Encodes an absent phone number as `null`, as the reference platform does.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tenantId, forKey: .tenantId)
+        try c.encode(greeting, forKey: .greeting)
+        try c.encode(primaryColor, forKey: .primaryColor)
+        try c.encode(textColor, forKey: .textColor)
+        try c.encode(borderRadius, forKey: .borderRadius)
+        try c.encode(position, forKey: .position)
+        try c.encode(whatsappAvailable, forKey: .whatsappAvailable)
+        try c.encode(whatsappPhoneNumber, forKey: .whatsappPhoneNumber)
     }
 }
 

@@ -24,6 +24,18 @@ struct WireClientTests {
         #expect(html.text.contains("GET /y answered 502 without the contract's error body"), "\(html.text)")
     }
 
+    /// A server without a WhatsApp channel may leave the two keys out of the init answer; the
+    /// reference widget reads that as "unavailable", and so does the decoder.
+    @Test func initAnswersWithoutWhatsAppKeysDecodeAsUnavailable() throws {
+        let bare = ##"{"tenantId":"t","greeting":"Hi","primaryColor":"#000","textColor":"#fff","borderRadius":"8px","position":"bottom-right"}"##
+        let decoded = try JSONDecoder().decode(WidgetInitResponse.self, from: Data(bare.utf8))
+        #expect(decoded.whatsappAvailable == false && decoded.whatsappPhoneNumber == nil)
+        let full = ##"{"tenantId":"t","greeting":"Hi","primaryColor":"#000","textColor":"#fff","borderRadius":"8px","position":"bottom-right","whatsappAvailable":true,"whatsappPhoneNumber":"+15550100"}"##
+        let withPhone = try JSONDecoder().decode(WidgetInitResponse.self, from: Data(full.utf8))
+        #expect(withPhone.whatsappAvailable && withPhone.whatsappPhoneNumber == "+15550100")
+        #expect(try JSONDecoder().decode(WidgetInitResponse.self, from: JSONEncoder().encode(withPhone)) == withPhone)
+    }
+
     @Test func queryValuesArePercentEncoded() {
         #expect(WireClient.encode("a&b=c+d e") == "a%26b%3Dc%2Bd%20e")
     }

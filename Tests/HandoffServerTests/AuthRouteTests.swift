@@ -29,6 +29,25 @@ import Testing
         }
     }
 
+    /// The reference dashboard calls `GET /api/auth/me` right after login and logs out when it
+    /// fails: it must answer the same user the login did, for every role.
+    @Test(arguments: [Fixture.annEmail, Fixture.bossEmail])
+    func meAnswersTheLoggedInUser(_ email: String) async throws {
+        let world = try await World()
+        try await world.app().test(.router) { client in
+            let login = try await client.send(.post, APIPath.login, json: LoginRequest(email: email, password: Fixture.password))
+            let body = try login.decode(LoginResponse.self)
+            let me = try await client.send(.get, APIPath.me, token: body.token)
+            #expect(me.status == .ok)
+            #expect(try me.decode(UserBody.self) == body.user)
+            // Every key is present, `tenantId` included (a string for tenant accounts).
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(me.text.utf8)) as? [String: Any])
+            #expect(Set(object.keys) == ["id", "email", "firstName", "lastName", "role", "tenantId", "isPlatformAdmin"])
+            expectError(try await client.send(.get, APIPath.me), .unauthorized, "Not authenticated")
+            expectError(try await client.send(.get, APIPath.me, token: "not.a.token"), .unauthorized, "Invalid or expired token")
+        }
+    }
+
     @Test(arguments: [(Fixture.annEmail, "wrong password"), ("nobody@acme.test", Fixture.password), ("", "")])
     func badCredentialsAre401(_ email: String, _ password: String) async throws {
         let world = try await World()

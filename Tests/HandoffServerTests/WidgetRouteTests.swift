@@ -22,6 +22,9 @@ import Testing
             #expect(body.greeting == "Hi! How can we help you today?")
             #expect(body.primaryColor == "#2563eb" && body.textColor == "#ffffff")
             #expect(body.borderRadius == "12px" && body.position == "bottom-right")
+            // No WhatsApp channel, said explicitly: `false` and `null`, not absent keys.
+            #expect(response.text.contains(#""whatsappAvailable":false"#) && response.text.contains(#""whatsappPhoneNumber":null"#), "\(response.text)")
+            #expect(body.whatsappAvailable == false && body.whatsappPhoneNumber == nil)
             #expect(response.headers[.accessControlAllowOrigin] == "*")
         }
     }

@@ -7,6 +7,9 @@ import Hummingbird
 /// - POST `/login` `{email, password}` → `{token, user}`; a wrong email or password is 401
 ///   "Invalid credentials". Logging in brings the account's agent record online (engine rule).
 ///   At most ``ServerConfiguration/maxConcurrentLogins`` logins are verified at once.
+/// - GET `/me` (Bearer) → the caller's `{id, email, firstName, lastName, role, tenantId,
+///   isPlatformAdmin}`, as in the login answer (the reference dashboard calls it right after
+///   login and logs out when it fails).
 /// - POST `/heartbeat` (Bearer) → `{ok: true}`; refreshes the agent's `lastSeen` and never
 ///   changes a status a person set. An account without an agent record (a `client_admin`
 ///   watching the dashboard) gets `{ok: true}` too: there is nothing to refresh.
@@ -21,6 +24,7 @@ struct AuthController {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.post("login", use: login)
         routes.add(middleware: authentication)
+        routes.get("me", use: me)
         routes.post("heartbeat", use: heartbeat)
         routes.post("logout", use: logout)
         return routes
@@ -31,6 +35,14 @@ struct AuthController {
         let user = try await dependencies.logins.withPermit { try await store.login(email: body.email, password: body.password) }
         let token = try await dependencies.tokens.issue(for: user)
         return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        // The token was checked against the store a moment ago; an account removed since is
+        // an expired token, as for every other agent route.
+        guard let user = await store.user(identity.userID) else { throw APIError.invalidToken }
+        return try JSONResponse.make(WireMapping.user(user))
     }
 
     @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
