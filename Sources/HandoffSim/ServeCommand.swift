@@ -21,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
             `--fixtures scenarios/` serves every tenant of the shipped scenarios, so \
             `handoff-sim run --target http://127.0.0.1:8080` can run them all.
 
+            --public DIR serves the files of DIR at the root (GET /widget.js → DIR/widget.js; \
+            no directory listings, nothing under /api/), for a widget script that takes its \
+            API base from its own URL and a test page that embeds it.
+
             Without --jwt-secret (or HANDOFF_JWT_SECRET) a random secret is generated: \
             agent tokens then do not survive a restart.
             """
@@ -43,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "HS256 secret for agent tokens, at least 32 bytes (or HANDOFF_JWT_SECRET). Default: random, so tokens do not survive a restart.")
     var jwtSecret: String?
 
+    @Option(name: .customLong("public"), help: ArgumentHelp("A directory whose files are served at the root (e.g. widget.js and a test page).", valueName: "dir"))
+    var publicDirectory: String?
+
     @Flag(help: "Turn off the per-address and per-API-key rate limits (load tests from one host).")
     var noRateLimit = false
 
@@ -60,9 +67,10 @@ struct ServeCommand: AsyncParsableCommand {
         // The server's own checks (port, secret length, …); without a secret a valid random one is made.
         let secret = Self.givenSecret(jwtSecret) ?? String(repeating: "0", count: ServerConfiguration.minimumSecretBytes)
         do {
-            try ServerConfiguration(jwtSecret: secret, host: host, port: port).validate()
+            try ServerConfiguration(jwtSecret: secret, host: host, port: port, publicDirectory: publicDirectory).validate()
         } catch {
-            throw ValidationError(error.problems.joined(separator: "\n"))
+            // The server names its fields; name the flags instead where they differ.
+            throw ValidationError(error.problems.map { $0.replacingOccurrences(of: "publicDirectory ", with: "--public ") }.joined(separator: "\n"))
         }
     }
 
@@ -100,7 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
             ])
         }
 
-        var configuration = ServerConfiguration(jwtSecret: Self.secret(jwtSecret, logger: logger), host: host, port: port)
+        var configuration = ServerConfiguration(
+            jwtSecret: Self.secret(jwtSecret, logger: logger), host: host, port: port, publicDirectory: publicDirectory)
         if noRateLimit { configuration.rateLimits = .disabled }
         logger.info("Starting handoff server", metadata: ["address": "http://\(host):\(port)", "store": "memory"])
         do {

@@ -116,6 +116,7 @@ struct ServerAssembly {
                 perAddress: dependencies.addressLimiter, trustForwardedFor: configuration.rateLimits.trustForwardedFor,
                 maxBodyBytes: configuration.maxBodyBytes, metrics: dependencies.metrics))
 
+        if let directory = configuration.publicDirectory { router.add(middleware: PublicFilesMiddleware(directory: directory)) }
         let authentication = AgentAuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)
         router.addRoutes(OperationsController(dependencies: dependencies, hub: hub).endpoints)
         router.addRoutes(WidgetController(dependencies: dependencies).endpoints, atPath: "/api/widget")

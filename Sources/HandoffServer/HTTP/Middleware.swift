@@ -117,3 +117,31 @@ extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }
+
+// MARK: - Static files
+
+/// Serves ``ServerConfiguration/publicDirectory`` through Hummingbird's `FileMiddleware`
+/// (content types by extension, `ETag`/`Last-Modified`, ranges) for `GET`/`HEAD` requests no
+/// route answered, outside `/api/`. A script gets `Access-Control-Allow-Origin: *`, so a page on
+/// any origin can load it with `crossorigin`. A missing file is the usual JSON 404.
+struct PublicFilesMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let files: FileMiddleware<AppRequestContext, LocalFileSystem>
+
+    init(directory: String) {
+        let root = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
+        files = FileMiddleware(root, searchForIndexHtml: false, logger: Logger(label: "handoff.public"))
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        var response = try await files.handle(request, context: context, next: next)
+        if response.status == .ok || response.status == .notModified || response.status == .partialContent,
+            request.uri.path.hasSuffix(".js") || request.uri.path.hasSuffix(".mjs")
+        {
+            response.headers[.accessControlAllowOrigin] = "*"
+        }
+        return response
+    }
+}
+

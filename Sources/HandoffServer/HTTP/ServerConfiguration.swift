@@ -60,12 +60,21 @@ public struct ServerConfiguration: Sendable {
     /// The `Server` response header. Default `handoff-server`; `nil` sends none.
     public var serverName: String?
 
+    // MARK: Static files
+
+    /// A directory whose files are served at the root (`GET /widget.js` → `DIR/widget.js`), for
+    /// a widget script that takes its API base from its own URL and a test page embedding it.
+    /// Only `GET`/`HEAD` of paths no route answers and outside `/api/`; no directory listings;
+    /// `..` is refused. `nil` (default): nothing is served.
+    public var publicDirectory: String?
+
     /// - Parameter jwtSecret: required, at least 32 bytes; every other value has its documented default.
     public init(
         jwtSecret: String, host: String = "127.0.0.1", port: Int = 8080, tokenLifetime: Duration = .seconds(12 * 3600),
         rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = 64 * 1024,
         maxConcurrentLogins: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1), sweepInterval: Duration? = .seconds(10),
-        webSocket: WebSocket = WebSocket(), requestLogLevel: Logger.Level = .debug, serverName: String? = "handoff-server"
+        webSocket: WebSocket = WebSocket(), requestLogLevel: Logger.Level = .debug, serverName: String? = "handoff-server",
+        publicDirectory: String? = nil
     ) {
         self.jwtSecret = jwtSecret
         self.host = host
@@ -78,6 +87,7 @@ public struct ServerConfiguration: Sendable {
         self.webSocket = webSocket
         self.requestLogLevel = requestLogLevel
         self.serverName = serverName
+        self.publicDirectory = publicDirectory
     }
 
     /// The smallest accepted ``jwtSecret``, in bytes: the output size of SHA-256.
@@ -106,6 +116,14 @@ public struct ServerConfiguration: Sendable {
         if webSocket.authTimeout <= .zero { problems.append("webSocket.authTimeout must be positive") }
         if webSocket.outboundBufferSize < 1 { problems.append("webSocket.outboundBufferSize must be at least 1") }
         if webSocket.maxMessageBytes < 256 { problems.append("webSocket.maxMessageBytes must be at least 256") }
+        if let publicDirectory {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: publicDirectory, isDirectory: &isDirectory) {
+                problems.append("publicDirectory '\(publicDirectory)' does not exist")
+            } else if !isDirectory.boolValue {
+                problems.append("publicDirectory '\(publicDirectory)' is not a directory")
+            }
+        }
         if !problems.isEmpty { throw ServerConfigurationError(problems: problems) }
     }
 }
