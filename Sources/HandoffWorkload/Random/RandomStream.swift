@@ -79,7 +79,10 @@ public struct RandomStream: Hashable, Sendable, RandomNumberGenerator {
     /// logarithm. The rest test the wedge against e^−x, or take the tail beyond the base layer
     /// exactly (the exponential is memoryless: R + Exp(1)). The result is exactly Exp(1)
     /// distributed up to floating-point resolution. Tables: `ExponentialZigguratTables.swift`.
-    @inlinable @inline(__always)
+    ///
+    /// Not `@inlinable`, on purpose: inside this module the tables are statically initialised
+    /// and read directly, while code inlined into another module reaches each global through
+    /// its lazy addressor (a `swift_once` per load) — a call costs the capacity kernel less.
     public mutating func standardExponential() -> Double {
         let bits = next()
         let layer = Int(truncatingIfNeeded: bits & 0xFF)
