@@ -148,7 +148,7 @@ extension StoreConformance {
         let ann = try await s.agent("Ann", maxChats: 1)
         let bob = try await s.agent("Bob", maxChats: 1)
         let bobEmail = s.email("Bob", tenant: s.acme)
-        let bobUser = try await s.store.addUser(
+        _ = try await s.store.addUser(
             NewUser(tenantID: s.acme, email: bobEmail, password: "pw", firstName: "Bob", lastName: "B", role: .supportStaff))
         // A queue built while manual, then nobody eligible: switching to auto assigns nothing.
         var queued: [Handoff] = []
@@ -192,7 +192,6 @@ extension StoreConformance {
         #expect(try await s.store.handoff(queued[4].id, tenant: s.acme).assignedAgentID == cy.id, "after adding an agent")
         #expect(try await s.pendingIDs() == [])
         try await s.expectRoutedSoundly(s.acme)
-        _ = bobUser
     }
 
     /// Under ``Tenant/Routing/auto``, 40 concurrent requests against 4 agents with 2 slots each,

@@ -159,15 +159,15 @@ import Testing
             let (tenant, chat) = (pick(PropertyTests.tenants), pick(PropertyTests.chats))
             let open = (try? world.core.latestHandoff(chat: chat, tenant: tenant)).flatMap { $0 }.flatMap { $0.state.isOpen ? $0 : nil }
             let canServe = world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.canTakeHandoff }
+            // Under freeSlot admission "can serve" is the condition to queue; under agentOnline an
+            // available agent suffices. Under auto routing a request that can be served is assigned.
+            let admitted = world.core.configuration.admission == .agentOnline
+                ? world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.status == .available } : canServe
             do {
                 let outcome = try world.request(chat, tenant: tenant)
                 switch outcome {
                 case .alreadyOpen(let h): #expect(open?.id == h.id && isActive(tenant), "\(where_): alreadyOpen")
                 case .queued(let h):
-                    // Under freeSlot admission "can serve" is the condition to queue; under agentOnline
-                    // an available agent suffices. Under auto routing a request that can be served is assigned.
-                    let admitted = world.core.configuration.admission == .agentOnline
-                        ? world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.status == .available } : canServe
                     #expect(open == nil && admitted && !(isAuto(tenant) && canServe) && isActive(tenant) && h.state == .pending, "\(where_): queued")
                     handoffIDs.append(h.id)
                 case .assigned(let h):
@@ -175,8 +175,6 @@ import Testing
                     if let agent = h.assignedAgentID { #expect(world.agent(agent).activeChats <= world.agent(agent).maxChats, "\(where_)") }
                     handoffIDs.append(h.id)
                 case .afterHours(let h):
-                    let admitted = world.core.configuration.admission == .agentOnline
-                        ? world.core.agents.contains { $0.agent.tenantID == tenant && $0.agent.status == .available } : canServe
                     #expect(open == nil && !admitted && isActive(tenant) && h.state == .afterHours, "\(where_): after-hours")
                     handoffIDs.append(h.id)
                 }

@@ -79,13 +79,19 @@ import Testing
     }
 
     @Test func sameIdleTimeGoesToTheSmallerAgentID() throws {
-        var world = Self.autoWorld()
-        // Created in the same millisecond; the one with the smaller id wins whatever the order.
-        let late = try world.addAgent("Zed")
-        let early = try world.addAgent("Amy")
-        let winner = min(late, early)
-        #expect(try world.request("c1").handoff.assignedAgentID == winner)
-        world.expectSound()
+        // Created in the same millisecond, the second with the smaller id: it wins, so the tie
+        // is broken by id, not by creation or insertion order.
+        for (firstID, secondID) in [(IDs.agent(9_000), IDs.agent(1)), (IDs.agent(1), IDs.agent(9_000))] {
+            var world = Self.autoWorld()
+            for (name, id) in [("Zed", firstID), ("Amy", secondID)] {
+                _ = try world.core.addAgent(
+                    NewAgent(id: id, tenantID: World.acme, name: name, email: "\(name.lowercased())@acme.test", status: .available),
+                    by: .system, now: world.now, events: &world.events)
+            }
+            #expect(firstID != secondID && min(firstID, secondID) == IDs.agent(1))
+            #expect(try world.request("c1").handoff.assignedAgentID == IDs.agent(1))
+            world.expectSound()
+        }
     }
 
     @Test func aFreedSlotTakesTheQueueHeadInFIFOOrder() throws {
@@ -277,11 +283,10 @@ import Testing
 
     @Test func theManualPathKeepsNoIndex() throws {
         var world = World()
-        let ann = try world.addAgent("Ann")
+        _ = try world.addAgent("Ann")
         _ = try world.queue("c1")
         #expect(world.core.tenants[0].routingIndex.isEmpty)
         #expect(world.core.nextAssignee(tenant: try world.core.tenantRef(World.acme)) == nil)
-        _ = ann
         world.expectSound()
     }
 

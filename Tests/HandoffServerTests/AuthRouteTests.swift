@@ -8,7 +8,7 @@ import Testing
 
 @testable import HandoffServer
 
-/// docs/api.md and §4 sessions: login, heartbeat, logout, and every way a token can be bad.
+/// docs/api.md, sessions: login, heartbeat, logout, and every way a token can be bad.
 @Suite struct AuthRouteTests {
     @Test func loginReturnsATokenAndTheUserAndBringsTheAgentOnline() async throws {
         let world = try await World()

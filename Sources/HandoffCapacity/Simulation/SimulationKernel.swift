@@ -102,8 +102,6 @@ struct SimulationKernel {
     var routed = RoutingAssignments()
     /// Routing `auto`: visitor by ``HandoffRef/index`` (−1: none), to map assignments back.
     var visitorOfHandoff = UnsafeTable<Int32>(capacity: 256)
-    /// Agent by ``AgentRef/index``.
-    let agentOfRef: [Int32]
     var stats: ReplicationStatistics
     var calls = EngineCallCounts()
 
@@ -157,9 +155,6 @@ struct SimulationKernel {
         if profile.routing == .auto {
             core.setRouting(.auto, tenant: tenant, now: .epoch, assignments: &routed)
         }
-        var agentOfRef = [Int32](repeating: -1, count: (agents.map(\.ref.index).max() ?? 0) + 1)
-        for (a, agent) in agents.enumerated() { agentOfRef[agent.ref.index] = Int32(a) }
-        self.agentOfRef = agentOfRef
         self.core = core
         self.groups = groups
         self.agents = UnsafeTable(capacity: agents.count)
@@ -363,8 +358,12 @@ struct SimulationKernel {
             guard v >= 0, visitors[v].handoff == assignment.handoff else {
                 throw .inconsistent("the engine assigned a handoff no visitor holds", at: now)
             }
-            let a = assignment.agent.index < agentOfRef.count ? Int(agentOfRef[assignment.agent.index]) : -1
-            guard a >= 0 else { throw .inconsistent("the engine assigned to an agent the simulator does not know", at: now) }
+            // The kernel adds its only tenant's agents in order, so the engine's agent slot is
+            // the kernel's agent number.
+            let a = assignment.agent.index
+            guard a < agents.count, agents[a].ref == assignment.agent else {
+                throw .inconsistent("the engine assigned to an agent the simulator does not know", at: now)
+            }
             if isWaiting(v) { leaveQueue() }
             calls.assign += 1
             beginChat(v, by: a)

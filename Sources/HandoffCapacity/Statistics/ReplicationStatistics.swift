@@ -23,8 +23,9 @@ struct IntervalAccumulator: Sendable {
     var afterHours = 0
     /// After-hours and abandoning visitors who left an email.
     var emailLeads = 0
-    /// Queued requests whose wait ended: served, abandoned, or still waiting when the run stopped.
-    var admitted = 0
+    /// Queued requests whose wait ended: served, abandoned, or still waiting when the run
+    /// stopped — one recorded wait each.
+    var admitted: Int { waits.count }
     var served = 0
     var servedWithinThreshold = 0
     var abandoned = 0
@@ -53,7 +54,6 @@ struct IntervalAccumulator: Sendable {
     /// - Complexity: O(1), no allocation after the accumulator's first positive wait.
     @inline(__always)
     mutating func recordWait(_ seconds: Double) {
-        admitted += 1
         if seconds > 0 { waitSeconds += seconds }
         waits.record(seconds: seconds)
     }
@@ -69,7 +69,6 @@ struct IntervalAccumulator: Sendable {
         arrivals += other.arrivals
         afterHours += other.afterHours
         emailLeads += other.emailLeads
-        admitted += other.admitted
         served += other.served
         servedWithinThreshold += other.servedWithinThreshold
         abandoned += other.abandoned

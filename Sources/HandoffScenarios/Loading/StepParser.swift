@@ -52,10 +52,12 @@ enum StepVerb: String, CaseIterable {
     }
 }
 
-/// Wire statuses of a handoff (docs/api.md) and of a handoff request's answer.
+/// Wire statuses of a handoff (docs/api.md) and of a handoff request's answer, as the engine
+/// names them (``HandoffState/wireStatus``; an abandoned request reads `resolved`).
 enum WireStatus {
-    static let handoff = ["pending", "active", "resolved", "after-hours"]
-    static let request = ["pending", "after-hours"]
+    static let handoff: [String] = HandoffState.allCases.map(\.wireStatus).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    /// A new request is either queued or answered with the after-hours form.
+    static let request = [HandoffState.pending.wireStatus, HandoffState.afterHours.wireStatus]
 }
 
 /// Builds steps from step mappings, resolving every handle through ``References``.

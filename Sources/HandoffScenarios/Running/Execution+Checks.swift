@@ -184,12 +184,14 @@ extension Execution {
                 let waiting = Set(queue.map(\.id))
                 for (id, phase) in phases where phase == .pending && !waiting.contains(id) {
                     guard let owner = owners[id], widgets[owner]?.actor.tenant == tenant.handle else { continue }
+                    // Counted only when the service shows it assigned (not ended some other way).
+                    let assigned = try await driver.handoff(id, tenant: tenant.handle)
+                    guard assigned.status == HandoffState.active.wireStatus, assigned.assignedAgentID != nil else { continue }
                     phases[id] = .active
                     counts.pickedUp += 1
                     // The assignee's dashboard shows the chat (its active list, or the socket's
                     // pick-up frame): it opens it, and its messages flow as after a pick-up.
-                    let assigned = try await driver.handoff(id, tenant: tenant.handle)
-                    if assigned.status == "active", let agent = assigned.assignedAgentID.flatMap(agentHandle), agents[agent]?.tabOpen == true {
+                    if let agent = assigned.assignedAgentID.flatMap(agentHandle), agents[agent]?.tabOpen == true {
                         openChat(agent: agent, handoff: id)
                     }
                 }
