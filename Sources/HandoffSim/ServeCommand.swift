@@ -91,7 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let store = MemoryHandoffStore()
+        // Password hashing (PBKDF2, 600 000 rounds unless the fixtures lower it) runs on NIO's
+        // blocking pool, never on the threads that serve requests.
+        let store = MemoryHandoffStore(configuration: .init(passwordWork: ThreadPoolWork()))
         do {
             try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now())
         } catch {

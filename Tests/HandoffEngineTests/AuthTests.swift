@@ -40,7 +40,8 @@ import Testing
         // Only a digest is stored, never the key.
         let stored = try #require(world.core.apiKeys[IDs.apiKey(1)])
         #expect(stored.keyPrefix == "0123456789ab")
-        #expect(stored.keyDigest == SHA256.hash(Array(Self.acmeKey.utf8)))
+        // SHA-256 of the key, as Python's hashlib gives it.
+        #expect(stored.keyDigest.hexString == "fdb26ed2e60b8d2dd8489239f4997e1ea7242148b04ce7f66c27ab374a45ae9c")
     }
 
     @Test func wrongUnknownOrMalformedKeysAreInvalid() throws {
@@ -165,8 +166,27 @@ import Testing
         let hash = PasswordHash(password: "pw", salt: [1, 2, 3], iterations: 2)
         #expect(hash.verify("pw"))
         #expect(!hash.verify("pW"))
-        #expect(hash.digest == SHA256.pbkdf2(password: Array("pw".utf8), salt: [1, 2, 3], iterations: 2))
         #expect(PasswordHash(password: "pw", salt: [1, 2, 4], iterations: 2).digest != hash.digest)
+        // A digest of the wrong length (a damaged record) matches nothing.
+        #expect(!PasswordHash(salt: [1, 2, 3], iterations: 2, digest: Array(hash.digest.dropLast())).verify("pw"))
+    }
+
+    /// PBKDF2-HMAC-SHA-256 as Python's `hashlib.pbkdf2_hmac` computes it (independent of
+    /// swift-crypto), so the stored digests are the standard ones.
+    @Test func passwordHashIsStandardPBKDF2() {
+        let salt = Array("salt".utf8)
+        #expect(PasswordHash(password: "password", salt: salt, iterations: 1).digest.hexString
+            == "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b")
+        #expect(PasswordHash(password: "password", salt: salt, iterations: 4096).digest.hexString
+            == "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a")
+        #expect(PasswordHash(password: "pw", salt: [1, 2, 3], iterations: 2).digest.hexString
+            == "56df34c28e1791e0cc3b446748cfced296cfe1c0ca20b3826e4b3bf360519f4c")
+    }
+
+    @Test func newPasswordsCostWhatOWASPRecommends() {
+        #expect(PasswordHash.recommendedIterations == 600_000)
+        #expect(MemoryHandoffStore.Configuration().passwordIterations == 600_000)
+        #expect([UInt8]([0x00, 0x0f, 0xa0, 0xff]).hexString == "000fa0ff")
     }
 
     @Test func duplicateEmailsAreRejected() throws {

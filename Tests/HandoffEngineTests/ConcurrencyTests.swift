@@ -30,7 +30,7 @@ import Testing
     }
 
     static func randomWork(store: MemoryHandoffStore, clock: ManualWallClock, agents: [TenantID: [AgentID]], users: [AgentID: UserID],
-                           emails: [AgentID: String], admins: [UserID], seed: UInt64, commands: Int) -> Wins {
+                           emails: [AgentID: String], admins: [UserID], seed: UInt64, commands: Int) async -> Wins {
         var rng = SplitMix64(seed: seed)
         var wins = Wins()
         let tenants = [World.acme, World.globex]
@@ -71,7 +71,7 @@ import Testing
                 if Bool.random(using: &rng) {
                     _ = try? store.logout(users[agent]!)
                 } else {
-                    _ = try? store.login(email: emails[agent]!, password: "pw")
+                    _ = try? await store.login(email: emails[agent]!, password: "pw")
                 }
             }
         }
@@ -90,17 +90,17 @@ import Testing
             agents[tenant, default: []].append(agent)
             let email = "agent\(n)@\(tenant == World.acme ? "acme" : "globex").test"
             emails[agent] = email
-            users[agent] = try store.addUser(NewUser(tenantID: tenant, email: email, password: "pw", firstName: "A", lastName: "\(n)", role: .supportStaff)).id
+            users[agent] = try await store.addUser(NewUser(tenantID: tenant, email: email, password: "pw", firstName: "A", lastName: "\(n)", role: .supportStaff)).id
         }
         let admins = [
-            try store.addUser(NewUser(tenantID: World.acme, email: "boss@acme.test", password: "pw", firstName: "B", lastName: "A", role: .clientAdmin)).id,
-            try store.addUser(NewUser(tenantID: World.globex, email: "boss@globex.test", password: "pw", firstName: "B", lastName: "G", role: .clientAdmin)).id,
+            try await store.addUser(NewUser(tenantID: World.acme, email: "boss@acme.test", password: "pw", firstName: "B", lastName: "A", role: .clientAdmin)).id,
+            try await store.addUser(NewUser(tenantID: World.globex, email: "boss@globex.test", password: "pw", firstName: "B", lastName: "G", role: .clientAdmin)).id,
         ]
         let (agentsByTenant, usersByAgent, emailsByAgent) = (agents, users, emails)
         let wins = await withTaskGroup(of: Wins.self) { group in
             for task in 0..<16 as Range<UInt64> {
                 group.addTask {
-                    Self.randomWork(store: store, clock: clock, agents: agentsByTenant, users: usersByAgent, emails: emailsByAgent, admins: admins,
+                    await Self.randomWork(store: store, clock: clock, agents: agentsByTenant, users: usersByAgent, emails: emailsByAgent, admins: admins,
                                     seed: seed * 1000 + task, commands: 150)
                 }
             }

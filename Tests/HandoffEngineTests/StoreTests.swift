@@ -1,4 +1,5 @@
 import Testing
+import Synchronization
 
 @testable import HandoffEngine
 
@@ -83,6 +84,36 @@ import Testing
         #expect(Set(first).isDisjoint(with: random))
     }
 
+    /// Counts the work a store hands it, and runs it.
+    final class CountingWork: BlockingWork {
+        let runs = Mutex(0)
+        func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+            runs.withLock { $0 += 1 }
+            return work()
+        }
+    }
+
+    @Test func passwordWorkRunsEveryHashAndCheck() async throws {
+        let work = CountingWork()
+        let store = MemoryHandoffStore(configuration: .init(passwordIterations: 3, passwordWork: work))
+        try store.addTenant(Tenant(id: World.acme, name: "Acme"))
+        let user = try await store.addUser(
+            NewUser(tenantID: World.acme, email: "ann@acme.test", password: "pw", firstName: "A", lastName: "L", role: .supportStaff))
+        #expect(user.passwordHash.iterations == 3)
+        #expect(work.runs.withLock { $0 } == 1)
+        _ = try await store.login(email: "ann@acme.test", password: "pw")
+        await #expect(throws: HandoffError.invalidCredentials) { try await store.login(email: "ann@acme.test", password: "no") }
+        await #expect(throws: HandoffError.invalidCredentials) { try await store.login(email: "ghost@acme.test", password: "pw") }
+        #expect(work.runs.withLock { $0 } == 4)
+        // A user's own cost wins over the store's; zero rounds is refused, not hashed.
+        let fast = try await store.addUser(
+            NewUser(tenantID: World.acme, email: "bo@acme.test", password: "pw", firstName: "B", lastName: "O", role: .supportStaff, passwordIterations: 1))
+        #expect(fast.passwordHash.iterations == 1)
+        await #expect(throws: HandoffError.invalid("passwordIterations", "Password hashing needs at least 1 iteration")) {
+            try await store.addUser(NewUser(tenantID: World.acme, email: "cy@acme.test", password: "pw", firstName: "C", lastName: "Y", role: .supportStaff, passwordIterations: 0))
+        }
+    }
+
     @Test func storeReadsItsClockForEveryCommand() throws {
         let clock = ManualWallClock(start: startOfTest)
         let store = try Self.store(clock: clock)
@@ -101,10 +132,10 @@ import Testing
         #expect(try store.availableAgents(tenant: World.acme).map(\.id) == [ann.id])
     }
 
-    @Test func storeMapsCoreRefusals() throws {
+    @Test func storeMapsCoreRefusals() async throws {
         let store = try Self.store()
         #expect(throws: HandoffError.invalidAPIKey) { try store.authenticateWidget(apiKey: "nope", referrer: nil) }
-        #expect(throws: HandoffError.invalidCredentials) { try store.login(email: "ghost@acme.test", password: "x") }
+        await #expect(throws: HandoffError.invalidCredentials) { try await store.login(email: "ghost@acme.test", password: "x") }
         #expect(throws: HandoffError.tenantNotFound) { try store.requestHandoff(HandoffRequest(chatID: "c"), tenant: IDs.tenant(9)) }
         try store.setTenantStatus(World.acme, .suspended)
         #expect(throws: HandoffError.tenantSuspended) { try store.requestHandoff(HandoffRequest(chatID: "c"), tenant: World.acme) }

@@ -82,7 +82,7 @@ import Testing
 
     @Test func platformStaffHaveNoTenantToActIn() async throws {
         let world = try await World()
-        _ = try world.store.addUser(World.user("root@platform.test", tenant: nil, role: .owner))
+        _ = try await world.store.addUser(World.user("root@platform.test", tenant: nil, role: .owner))
         try await world.app().test(.router) { client in
             let response = try await client.send(.post, APIPath.login, json: LoginRequest(email: "root@platform.test", password: Fixture.password))
             let login = try response.decode(LoginResponse.self)

@@ -81,7 +81,7 @@ import Testing
         let names = (0..<12).map { "racer\($0)" }
         for name in names {
             _ = try World.addAgent(world.store, name, email: "\(name)@acme.test", tenant: Fixture.acme)
-            _ = try world.store.addUser(World.user("\(name)@acme.test", tenant: Fixture.acme, role: .supportStaff))
+            _ = try await world.store.addUser(World.user("\(name)@acme.test", tenant: Fixture.acme, role: .supportStaff))
         }
         try await world.app().test(.router) { client in
             var tokens: [String] = []

@@ -145,16 +145,23 @@ import Testing
         }
         var configuration = ServerConfiguration(jwtSecret: String(repeating: "k", count: 31), port: 70_000)
         configuration.maxBodyBytes = 0
-        configuration.maxConcurrentLogins = 0
+        configuration.sweepInterval = .zero
         do {
             try configuration.validate()
             Issue.record("validate() accepted a 31-byte secret")
         } catch {
             #expect(error.problems.count == 4)
-            #expect(error.description.contains("maxConcurrentLogins must be at least 1 (got 0)"))
+            #expect(error.description.contains("sweepInterval must be positive"))
             #expect(error.description.contains("jwtSecret must be at least 32 bytes (got 31)"))
         }
         #expect(throws: Never.self) { try ServerConfiguration(jwtSecret: Fixture.secret).validate() }
+    }
+
+    @Test func threadPoolWorkRunsOnNIOThreads() async {
+        // NIO names its shared pool's threads "SGLTN-TP-#n"; Swift's cooperative threads have other names.
+        let name = await ThreadPoolWork().run { Thread.current.name ?? "" }
+        #expect(name.hasPrefix("SGLTN-TP-"), "ran on '\(name)'")
+        #expect(await ThreadPoolWork().run { 6 * 7 } == 42)
     }
 
     @Test func defaultsAreTheDocumentedOnes() {
@@ -162,7 +169,6 @@ import Testing
         #expect(configuration.host == "127.0.0.1" && configuration.port == 8080)
         #expect(configuration.tokenLifetime == .seconds(43_200))
         #expect(configuration.maxBodyBytes == 65_536)
-        #expect(configuration.maxConcurrentLogins == max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         #expect(configuration.sweepInterval == .seconds(10))
         #expect(configuration.rateLimits.perAddress == .init(requestsPerSecond: 200, burst: 500))
         #expect(configuration.rateLimits.perAPIKey == .init(requestsPerSecond: 500, burst: 1000))

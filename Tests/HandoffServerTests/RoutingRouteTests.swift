@@ -45,7 +45,7 @@ import Testing
 
     @Test func onlyAClientAdminMay() async throws {
         let world = try await World()
-        _ = try world.store.addUser(World.user("owner@platform.test", tenant: nil, role: .owner))
+        _ = try await world.store.addUser(World.user("owner@platform.test", tenant: nil, role: .owner))
         try await world.app().test(.router) { client in
             let staff = try await client.login(Fixture.annEmail)
             expectError(try await client.send(.get, Self.path, token: staff), .forbidden, "Insufficient permissions to read routing")

@@ -138,7 +138,7 @@ extension HandoffCore {
         }
         guard apiKeys[id] == nil else { throw .duplicate("id", "API key \(id) already exists") }
         let prefix = APIKey.prefix(of: rawKey)
-        let digest = SHA256.hash(Array(rawKey.utf8))
+        let digest = APIKey.digest(of: rawKey)
         if apiKeysByPrefix[prefix, default: []].contains(where: { apiKeys[$0]?.keyDigest == digest }) {
             throw .duplicate("apiKey", "This API key is already registered")
         }
@@ -157,9 +157,14 @@ extension HandoffCore {
     /// ``HandoffError/tenantSuspended``, and a referrer outside the tenant's allowed domains
     /// ``HandoffError/domainNotAllowed``. Records the key's `lastUsed`.
     public mutating func authenticateWidget(apiKey rawKey: String, referrer: String?, now: Timestamp) throws(HandoffError) -> TenantID {
-        guard APIKey.isWellFormed(rawKey), let candidates = apiKeysByPrefix[APIKey.prefix(of: rawKey)] else { throw .invalidAPIKey }
-        let digest = SHA256.hash(Array(rawKey.utf8))
-        guard let keyID = candidates.first(where: { SHA256.constantTimeEquals(apiKeys[$0]!.keyDigest, digest) }),
+        try authenticateWidget(WidgetKey(rawKey), referrer: referrer, now: now)
+    }
+
+    /// ``authenticateWidget(apiKey:referrer:now:)`` with the key's digest taken beforehand, so
+    /// a store can hash outside its lock. `nil`: the raw key was malformed.
+    public mutating func authenticateWidget(_ widgetKey: WidgetKey?, referrer: String?, now: Timestamp) throws(HandoffError) -> TenantID {
+        guard let widgetKey, let candidates = apiKeysByPrefix[widgetKey.prefix] else { throw .invalidAPIKey }
+        guard let keyID = candidates.first(where: { apiKeys[$0]!.matches(digest: widgetKey.digest) }),
               let key = apiKeys[keyID]
         else { throw .invalidAPIKey }
         let now = stamp(now)

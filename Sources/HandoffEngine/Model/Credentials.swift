@@ -1,14 +1,33 @@
-/// A salted PBKDF2-HMAC-SHA-256 password digest.
+import Crypto
+import CryptoExtras
+
+/// A salted PBKDF2-HMAC-SHA-256 password digest, derived by swift-crypto.
+///
+/// Why PBKDF2 and not bcrypt (docs/architecture.md, "Passwords"): it is in swift-crypto, the
+/// one cryptography library the engine depends on; it has no 72-byte password limit; and at
+/// ``recommendedIterations`` it costs what OWASP asks of it today. Deriving is slow on purpose
+/// (a few hundred milliseconds at the default cost), so stores run it off the caller's thread
+/// (``MemoryHandoffStore/Configuration/passwordWork``).
 public struct PasswordHash: Hashable, Sendable {
+    /// OWASP Password Storage Cheat Sheet (2023) for PBKDF2-HMAC-SHA-256: 600 000 rounds.
+    /// The default for every new password; fixtures may lower it for tests, explicitly.
+    public static let recommendedIterations = 600_000
+    /// Bytes of derived key stored.
+    static let digestBytes = 32
+
     public var salt: [UInt8]
     public var iterations: Int
     public var digest: [UInt8]
 
     /// Digests `password` with a caller-chosen random `salt` (the engine has no randomness).
-    public init(password: String, salt: [UInt8], iterations: Int = 10_000) {
+    ///
+    /// - Precondition: `iterations ≥ 1` (checked where the cost is read: fixtures, flags).
+    public init(password: String, salt: [UInt8], iterations: Int = recommendedIterations) {
         self.salt = salt
         self.iterations = iterations
-        self.digest = SHA256.pbkdf2(password: Array(password.utf8), salt: salt, iterations: iterations)
+        // Derivation fails only if BoringSSL cannot allocate; an empty digest then matches no
+        // password (the account cannot log in) rather than crashing the process.
+        self.digest = Self.derive(password, salt: salt, iterations: iterations).map { $0.withUnsafeBytes { Array($0) } } ?? []
     }
 
     /// A hash from its parts (as stored).
@@ -18,8 +37,18 @@ public struct PasswordHash: Hashable, Sendable {
         self.digest = digest
     }
 
+    /// Whether `password` derives this digest, compared in constant time.
     public func verify(_ password: String) -> Bool {
-        SHA256.constantTimeEquals(SHA256.pbkdf2(password: Array(password.utf8), salt: salt, iterations: iterations), digest)
+        guard digest.count == Self.digestBytes, let derived = Self.derive(password, salt: salt, iterations: iterations) else { return false }
+        return derived == SymmetricKey(data: digest)
+    }
+
+    private static func derive(_ password: String, salt: [UInt8], iterations: Int) -> SymmetricKey? {
+        guard iterations >= 1 else { return nil }
+        // `unsafeUncheckedRounds`: the library refuses fewer than 210 000 rounds otherwise, and
+        // tests and fixtures may ask for fewer explicitly; the default is above that floor.
+        return try? KDF.Insecure.PBKDF2.deriveKey(
+            from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: digestBytes, unsafeUncheckedRounds: iterations)
     }
 }
 
@@ -33,7 +62,7 @@ public struct LoginChallenge: Hashable, Sendable {
 
     /// A decoy of the given cost: its digest is all zeros, which no PBKDF2 output is in practice.
     static func decoy(iterations: Int) -> PasswordHash {
-        PasswordHash(salt: Array("handoff-login-decoy".utf8), iterations: iterations, digest: [UInt8](repeating: 0, count: 32))
+        PasswordHash(salt: Array("handoff-login-decoy".utf8), iterations: iterations, digest: [UInt8](repeating: 0, count: PasswordHash.digestBytes))
     }
 }
 
@@ -70,9 +99,45 @@ public struct APIKey: Hashable, Sendable {
         String(raw.dropFirst(Self.scheme.count).prefix(prefixLength))
     }
 
+    /// The SHA-256 digest of a raw key, as stored in ``keyDigest``.
+    public static func digest(of raw: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(raw.utf8)))
+    }
+
+    /// Whether `raw`'s digest is this key's, compared in constant time (swift-crypto).
+    func matches(digest: SHA256Digest) -> Bool { digest == keyDigest }
+
     /// Makes a key from 32 random bytes chosen by the caller.
     public static func rawKey(fromRandomBytes bytes: [UInt8]) -> String {
         precondition(bytes.count == secretHexDigits / 2, "an API key needs 32 random bytes")
         return scheme + bytes.hexString
+    }
+}
+
+/// A raw widget key made ready for ``HandoffCore/authenticateWidget(_:referrer:now:)``: its
+/// lookup prefix and SHA-256 digest, computed without any store lock held.
+public struct WidgetKey: Sendable {
+    public let prefix: String
+    let digest: SHA256Digest
+
+    /// `nil` when `rawKey` does not have the key format.
+    public init?(_ rawKey: String) {
+        guard APIKey.isWellFormed(rawKey) else { return nil }
+        prefix = APIKey.prefix(of: rawKey)
+        digest = SHA256.hash(data: Array(rawKey.utf8))
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Lowercase hexadecimal, two digits a byte.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

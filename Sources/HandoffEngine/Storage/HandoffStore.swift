@@ -78,8 +78,14 @@ public struct NewUser: Hashable, Sendable {
     public var firstName: String
     public var lastName: String
     public var role: Role
+    /// PBKDF2 rounds for this password; `nil` (default) takes the store's, which is
+    /// ``PasswordHash/recommendedIterations`` unless configured lower (tests, fixtures).
+    public var passwordIterations: Int?
 
-    public init(id: UserID? = nil, tenantID: TenantID?, email: String, password: String, firstName: String, lastName: String, role: Role) {
+    public init(
+        id: UserID? = nil, tenantID: TenantID?, email: String, password: String, firstName: String, lastName: String, role: Role,
+        passwordIterations: Int? = nil
+    ) {
         self.id = id
         self.tenantID = tenantID
         self.email = email
@@ -87,5 +93,6 @@ public struct NewUser: Hashable, Sendable {
         self.firstName = firstName
         self.lastName = lastName
         self.role = role
+        self.passwordIterations = passwordIterations
     }
 }

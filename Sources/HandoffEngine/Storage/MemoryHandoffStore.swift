@@ -20,17 +20,22 @@ public final class MemoryHandoffStore: HandoffStore {
         public var clock: any WallClock
         /// Seed for ids, salts and generated keys; `nil` (default) uses system randomness.
         public var seed: UInt64?
-        /// PBKDF2 rounds for new passwords. Default 10 000.
+        /// PBKDF2 rounds for new passwords that do not name their own
+        /// (``NewUser/passwordIterations``). Default ``PasswordHash/recommendedIterations``.
         public var passwordIterations: Int
+        /// Where password hashing and verification run. Default: inline, on the caller's
+        /// thread; the server passes a thread pool so logins never hold a cooperative thread.
+        public var passwordWork: any BlockingWork
 
         public init(
             core: HandoffCore.Configuration = .init(), clock: any WallClock = SystemWallClock(), seed: UInt64? = nil,
-            passwordIterations: Int = 10_000
+            passwordIterations: Int = PasswordHash.recommendedIterations, passwordWork: any BlockingWork = InlineWork()
         ) {
             self.core = core
             self.clock = clock
             self.seed = seed
             self.passwordIterations = passwordIterations
+            self.passwordWork = passwordWork
         }
     }
 
@@ -44,11 +49,13 @@ public final class MemoryHandoffStore: HandoffStore {
     private let state: Mutex<State>
     private let clock: any WallClock
     private let passwordIterations: Int
+    private let passwordWork: any BlockingWork
 
     public init(configuration: Configuration = Configuration()) {
         state = Mutex(State(core: HandoffCore(configuration: configuration.core), ids: IdentifierGenerator(seed: configuration.seed)))
         clock = configuration.clock
         passwordIterations = configuration.passwordIterations
+        passwordWork = configuration.passwordWork
     }
 
     /// Runs one command on the core under the lock and publishes what it caused.
@@ -106,13 +113,16 @@ public final class MemoryHandoffStore: HandoffStore {
         try read { core throws(HandoffError) in try core.routing(tenant: tenant, by: caller) }
     }
 
-    /// The password is hashed outside the lock (PBKDF2 is slow by design), between drawing the
-    /// id and salt and storing the account.
-    public func addUser(_ user: NewUser) throws(HandoffError) -> User {
+    /// The password is hashed outside the lock, on ``Configuration/passwordWork`` (PBKDF2 is
+    /// slow by design), between drawing the id and salt and storing the account.
+    public func addUser(_ user: NewUser) async throws(HandoffError) -> User {
+        let iterations = user.passwordIterations ?? passwordIterations
+        guard iterations >= 1 else { throw .invalid("passwordIterations", "Password hashing needs at least 1 iteration") }
         let (id, salt) = state.withLock { state in (user.id ?? state.ids.id(), state.ids.bytes(16)) }
+        let password = user.password
+        let hash = await passwordWork.run { PasswordHash(password: password, salt: salt, iterations: iterations) }
         let stored = User(
-            id: id, tenantID: user.tenantID, email: user.email,
-            passwordHash: PasswordHash(password: user.password, salt: salt, iterations: passwordIterations),
+            id: id, tenantID: user.tenantID, email: user.email, passwordHash: hash,
             firstName: user.firstName, lastName: user.lastName, role: user.role)
         return try command { core, _, _, _ throws(HandoffError) in
             try core.addUser(stored)
@@ -141,15 +151,18 @@ public final class MemoryHandoffStore: HandoffStore {
         }
     }
 
+    /// The key is digested before the lock is taken; only the lookup runs under it.
     public func authenticateWidget(apiKey: String, referrer: String?) throws(HandoffError) -> TenantID {
-        try command { core, _, now, _ throws(HandoffError) in try core.authenticateWidget(apiKey: apiKey, referrer: referrer, now: now) }
+        let widgetKey = WidgetKey(apiKey)
+        return try command { core, _, now, _ throws(HandoffError) in try core.authenticateWidget(widgetKey, referrer: referrer, now: now) }
     }
 
-    /// The password is verified outside the lock (PBKDF2 takes milliseconds by design; nothing
-    /// else should wait for it); the login then takes effect only if the account is unchanged.
-    public func login(email: String, password: String) throws(HandoffError) -> User {
+    /// The password is verified outside the lock, on ``Configuration/passwordWork`` (PBKDF2
+    /// is slow by design; nothing else should wait for it); the login then takes effect only
+    /// if the account is unchanged.
+    public func login(email: String, password: String) async throws(HandoffError) -> User {
         let challenge = withCore { $0.loginChallenge(email: email) }
-        let matches = challenge.passwordHash.verify(password)
+        let matches = await passwordWork.run { challenge.passwordHash.verify(password) }
         return try command { core, _, now, events throws(HandoffError) in
             try core.completeLogin(challenge, passwordMatches: matches, now: now, events: &events)
         }

@@ -88,7 +88,10 @@ struct FixturesParser {
     let reader: YAMLReader
     let index: FixtureIndex
 
-    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents", "routing"]
+    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents", "routing", "passwordIterations"]
+    /// Bounds of `passwordIterations`: at least one round, and not so many that loading the
+    /// fixtures takes minutes.
+    static let passwordIterationRange = 1...10_000_000
     static let keyKeys = ["key", "expired"]
     static let userKeys = ["email", "password", "role", "firstName", "lastName"]
     static let agentKeys = ["name", "email", "password", "maxChats", "status", "role"]
@@ -124,10 +127,18 @@ struct FixturesParser {
         if keys == nil { index.tenants[handle]?.widgetsMayUseAnyKey = true }
         let users = fields["users"].map { self.users($0, tenant: handle, at: fields.path("users")) } ?? []
         let agents = fields["agents"].map { self.agents($0, tenant: handle, at: fields.path("agents")) } ?? []
-        guard let name, let status, let routing, let domains, let keys, let users, let agents else { return nil }
+        let iterations = fields["passwordIterations"].map { node -> Int?? in
+            guard let value = reader.int(node, at: fields.path("passwordIterations"), min: Self.passwordIterationRange.lowerBound) else { return nil }
+            guard value <= Self.passwordIterationRange.upperBound else {
+                reader.report("must be at most \(Self.passwordIterationRange.upperBound), found \(value)", at: node, path: fields.path("passwordIterations"))
+                return nil
+            }
+            return .some(value)
+        } ?? .some(nil)
+        guard let name, let status, let routing, let domains, let keys, let users, let agents, let iterations else { return nil }
         return Fixtures.TenantFixture(
             handle: handle, name: name, status: status, allowedDomains: domains, apiKeys: keys, users: users,
-            agents: agents, routing: routing, location: location)
+            agents: agents, routing: routing, passwordIterations: iterations, location: location)
     }
 
     private func domain(_ node: Node, at path: String) -> String? {

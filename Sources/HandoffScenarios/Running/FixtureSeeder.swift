@@ -16,13 +16,14 @@ public enum FixtureSeeder {
             for u in t.users {
                 _ = try await store.addUser(NewUser(
                     id: Fixtures.userID(tenant: t.handle, user: u.handle), tenantID: tenantID, email: u.email, password: u.password,
-                    firstName: u.firstName, lastName: u.lastName, role: u.role))
+                    firstName: u.firstName, lastName: u.lastName, role: u.role, passwordIterations: t.passwordIterations))
             }
             for a in t.agents {
                 let names = a.name.split(separator: " ", maxSplits: 1).map(String.init)
                 _ = try await store.addUser(NewUser(
                     id: Fixtures.userID(tenant: t.handle, user: a.handle), tenantID: tenantID, email: a.email, password: a.password,
-                    firstName: names.first ?? a.name, lastName: names.count > 1 ? names[1] : "", role: a.role))
+                    firstName: names.first ?? a.name, lastName: names.count > 1 ? names[1] : "", role: a.role,
+                    passwordIterations: t.passwordIterations))
                 _ = try await store.addAgent(
                     NewAgent(id: Fixtures.agentID(tenant: t.handle, agent: a.handle), tenantID: tenantID, name: a.name, email: a.email,
                              status: a.status, maxChats: a.maxChats),

@@ -53,7 +53,7 @@ public final class InProcessDriver: ScenarioDriver {
 
     public func perform(_ command: DriverCommand) async -> Result<DriverReply, RequestFailure> {
         do throws(HandoffError) {
-            return .success(try execute(command))
+            return .success(try await execute(command))
         } catch {
             return .failure(RequestFailure(error.message))
         }
@@ -68,7 +68,7 @@ public final class InProcessDriver: ScenarioDriver {
         return a.agent
     }
 
-    private func execute(_ command: DriverCommand) throws(HandoffError) -> DriverReply {
+    private func execute(_ command: DriverCommand) async throws(HandoffError) -> DriverReply {
         switch command {
         case .requestHandoff(let widget, let history, let last):
             let tenant = try widgetTenant(widget)
@@ -93,7 +93,7 @@ public final class InProcessDriver: ScenarioDriver {
             }
         case .login(let handle):
             guard let a = accounts.agents[handle] else { throw .agentNotFound }
-            _ = try store.login(email: a.email, password: a.password)
+            _ = try await store.login(email: a.email, password: a.password)
             return .done
         case .logout(let handle):
             guard let a = accounts.agents[handle] else { throw .agentNotFound }

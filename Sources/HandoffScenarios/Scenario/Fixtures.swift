@@ -18,11 +18,14 @@ public struct Fixtures: Hashable, Sendable {
         /// `manual`. Under `auto` the runner also checks, after every step, that no request
         /// waits while an agent has a free slot.
         public var routing: Tenant.Routing
+        /// PBKDF2 rounds for this tenant's accounts (YAML `passwordIterations`); `nil`: the
+        /// store's default, ``PasswordHash/recommendedIterations``. Lower it only for tests.
+        public var passwordIterations: Int?
         public var location: SourceLocation
 
         public init(handle: String, name: String, status: Tenant.Status = .active, allowedDomains: [String] = [],
                     apiKeys: [APIKeyFixture] = [], users: [UserFixture] = [], agents: [AgentFixture] = [], routing: Tenant.Routing = .manual,
-                    location: SourceLocation) {
+                    passwordIterations: Int? = nil, location: SourceLocation) {
             self.handle = handle
             self.name = name
             self.status = status
@@ -31,6 +34,7 @@ public struct Fixtures: Hashable, Sendable {
             self.users = users
             self.agents = agents
             self.routing = routing
+            self.passwordIterations = passwordIterations
             self.location = location
         }
     }

@@ -78,8 +78,7 @@ struct ServerAssembly {
             tokens: await TokenAuthority(secret: configuration.jwtSecret, lifetime: configuration.tokenLifetime, clock: clock),
             metrics: metrics,
             keyLimiter: limits.perAPIKey.map { RateLimiter(limit: $0, clock: clock, maxKeys: limits.maxTrackedClients) },
-            addressLimiter: limits.perAddress.map { RateLimiter(limit: $0, clock: clock, maxKeys: limits.maxTrackedClients) },
-            logins: ConcurrencyLimiter(limit: configuration.maxConcurrentLogins))
+            addressLimiter: limits.perAddress.map { RateLimiter(limit: $0, clock: clock, maxKeys: limits.maxTrackedClients) })
         self.hub =
             configuration.webSocket.isEnabled
             ? WebSocketHub(store: store, bufferSize: configuration.webSocket.outboundBufferSize, metrics: metrics, logger: logger) : nil

@@ -6,7 +6,8 @@ import Hummingbird
 ///
 /// - POST `/login` `{email, password}` → `{token, user}`; a wrong email or password is 401
 ///   "Invalid credentials". Logging in brings the account's agent record online (engine rule).
-///   At most ``ServerConfiguration/maxConcurrentLogins`` logins are verified at once.
+///   The password is verified where the store runs its password work (``ThreadPoolWork``
+///   for `handoff-sim serve`), off the threads that serve requests.
 /// - GET `/me` (Bearer) → the caller's `{id, email, firstName, lastName, role, tenantId,
 ///   isPlatformAdmin}`, as in the login answer (the reference dashboard calls it right after
 ///   login and logs out when it fails).
@@ -32,7 +33,7 @@ struct AuthController {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LoginRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
-        let user = try await dependencies.logins.withPermit { try await store.login(email: body.email, password: body.password) }
+        let user = try await store.login(email: body.email, password: body.password)
         let token = try await dependencies.tokens.issue(for: user)
         return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))
     }

@@ -92,7 +92,7 @@ struct RequestLimitsMiddleware: RouterMiddleware {
         if let perAddress {
             let key = ClientAddress.key(request: request, context: context, trustForwardedFor: trustForwardedFor)
             if case .limited(let seconds) = perAddress.check(key) {
-                metrics.recordRateLimited(scope: "address")
+                metrics.recordRateLimited(.address)
                 throw APIError.tooManyRequests(retryAfterSeconds: seconds)
             }
         }

@@ -36,10 +36,6 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits: RateLimits
     /// Largest accepted request body, in bytes; larger ones get 413. Default 65 536 (64 KiB).
     public var maxBodyBytes: Int
-    /// Logins verified at once; more wait their turn. A login's password hash is CPU-bound
-    /// (PBKDF2), so this keeps threads free for every other request during a burst of logins.
-    /// Default: one less than the active processors, at least 1.
-    public var maxConcurrentLogins: Int
 
     // MARK: Background work
 
@@ -72,7 +68,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         jwtSecret: String, host: String = "127.0.0.1", port: Int = 8080, tokenLifetime: Duration = .seconds(12 * 3600),
         rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = 64 * 1024,
-        maxConcurrentLogins: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1), sweepInterval: Duration? = .seconds(10),
+        sweepInterval: Duration? = .seconds(10),
         webSocket: WebSocket = WebSocket(), requestLogLevel: Logger.Level = .debug, serverName: String? = "handoff-server",
         publicDirectory: String? = nil
     ) {
@@ -82,7 +78,6 @@ public struct ServerConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.rateLimits = rateLimits
         self.maxBodyBytes = maxBodyBytes
-        self.maxConcurrentLogins = maxConcurrentLogins
         self.sweepInterval = sweepInterval
         self.webSocket = webSocket
         self.requestLogLevel = requestLogLevel
@@ -104,7 +99,6 @@ public struct ServerConfiguration: Sendable {
         if !(0...65_535).contains(port) { problems.append("port must be in 0...65535 (got \(port))") }
         if tokenLifetime <= .zero { problems.append("tokenLifetime must be positive") }
         if maxBodyBytes < 1 { problems.append("maxBodyBytes must be at least 1") }
-        if maxConcurrentLogins < 1 { problems.append("maxConcurrentLogins must be at least 1 (got \(maxConcurrentLogins))") }
         if let sweepInterval, sweepInterval <= .zero { problems.append("sweepInterval must be positive (or nil to disable)") }
         for (name, limit) in [("perAddress", rateLimits.perAddress), ("perAPIKey", rateLimits.perAPIKey)] {
             guard let limit else { continue }

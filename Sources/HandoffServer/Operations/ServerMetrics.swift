@@ -1,66 +1,84 @@
-import HandoffEngine
-import Synchronization
+import CoreMetrics
+import Metrics
+import Prometheus
 
-/// The server's own counters, rendered as Prometheus text by ``render(gauges:)``.
+/// The server's own metrics, recorded through swift-metrics into an injected swift-prometheus
+/// registry and exposed as Prometheus text by ``render(gauges:)`` (`GET /metrics`).
 ///
-/// Labels are bounded: `route` is a route pattern (or `unmatched`), `method` an HTTP method,
-/// `status` a status code, `scope` one of two words. Recording takes one short lock.
+/// Nothing is bootstrapped globally (`MetricsSystem` is never touched): every metric is made
+/// with `factory:` on a ``PrometheusMetricsFactory`` over this instance's own registry, so two
+/// servers in one process (tests) never share counters. The names (docs/api.md, "Metrics"):
+///
+/// | name | type | labels |
+/// |---|---|---|
+/// | `http_requests_total` | counter | `route` (pattern or `unmatched`), `method`, `status` |
+/// | `http_request_duration_seconds` | histogram (``durationBuckets``) | `route`, `method` |
+/// | `handoff_queue_length` | gauge | — |
+/// | `handoff_active_chats` | gauge | — |
+/// | `websocket_connections` | gauge | — |
+/// | `websocket_dropped_frames_total` | counter | — |
+/// | `rate_limited_total` | counter | `scope` (`address` or `apiKey`) |
+///
+/// Labels are bounded (route patterns, methods, status codes, two scopes), and always given
+/// in the order above: the registry keys a series by its labels in order.
 final class ServerMetrics: Sendable {
     /// Upper bounds of the latency histogram buckets, in seconds (`+Inf` is implied).
     static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private struct RequestKey: Hashable, Comparable {
-        var route: String
-        var method: String
-        var status: Int
-        static func < (a: Self, b: Self) -> Bool { (a.route, a.method, a.status) < (b.route, b.method, b.status) }
-    }
+    private static let requestsName = "http_requests_total"
+    private static let durationName = "http_request_duration_seconds"
 
-    private struct RouteKey: Hashable, Comparable {
-        var route: String
-        var method: String
-        static func < (a: Self, b: Self) -> Bool { (a.route, a.method) < (b.route, b.method) }
-    }
+    /// Where every metric of this server lives.
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let queueLength: CoreMetrics.Gauge
+    private let activeChats: CoreMetrics.Gauge
+    private let webSocketConnections: CoreMetrics.Gauge
+    private let droppedFrames: CoreMetrics.Counter
+    private let rateLimitedByAddress: CoreMetrics.Counter
+    private let rateLimitedByAPIKey: CoreMetrics.Counter
 
-    private struct Histogram {
-        var buckets = [Int](repeating: 0, count: ServerMetrics.durationBuckets.count)
-        var sum = 0.0
-        var count = 0
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [Self.durationName: Self.durationBuckets.map { .nanoseconds(Int64(($0 * 1e9).rounded())) }]
+        self.registry = registry
+        self.factory = factory
+        // Made up front, so each shows 0 before anything happens.
+        queueLength = CoreMetrics.Gauge(label: "handoff_queue_length", factory: factory)
+        activeChats = CoreMetrics.Gauge(label: "handoff_active_chats", factory: factory)
+        webSocketConnections = CoreMetrics.Gauge(label: "websocket_connections", factory: factory)
+        droppedFrames = CoreMetrics.Counter(label: "websocket_dropped_frames_total", factory: factory)
+        rateLimitedByAddress = CoreMetrics.Counter(label: "rate_limited_total", dimensions: [("scope", "address")], factory: factory)
+        rateLimitedByAPIKey = CoreMetrics.Counter(label: "rate_limited_total", dimensions: [("scope", "apiKey")], factory: factory)
     }
-
-    private struct State {
-        var requests: [RequestKey: Int] = [:]
-        var durations: [RouteKey: Histogram] = [:]
-        var rateLimited: [String: Int] = ["address": 0, "apiKey": 0]
-        var droppedFrames = 0
-    }
-
-    private let state = Mutex(State())
 
     // MARK: Recording
 
+    /// One response: counted by route pattern, method and status; timed by route and method.
+    /// (The registry returns the existing series for known labels.)
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        let seconds = duration.seconds
-        state.withLock { state in
-            state.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
-            var histogram = state.durations[RouteKey(route: route, method: method)] ?? Histogram()
-            if let index = Self.durationBuckets.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
-            histogram.sum += seconds
-            histogram.count += 1
-            state.durations[RouteKey(route: route, method: method)] = histogram
+        CoreMetrics.Counter(label: Self.requestsName, dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            .increment()
+        Metrics.Timer(label: Self.durationName, dimensions: [("route", route), ("method", method)], factory: factory)
+            .record(duration: duration)
+    }
+
+    enum RateLimitScope {
+        case address, apiKey
+    }
+
+    func recordRateLimited(_ scope: RateLimitScope) {
+        switch scope {
+        case .address: rateLimitedByAddress.increment()
+        case .apiKey: rateLimitedByAPIKey.increment()
         }
     }
 
-    /// `scope`: `address` or `apiKey`.
-    func recordRateLimited(scope: String) {
-        state.withLock { $0.rateLimited[scope, default: 0] += 1 }
-    }
-
     func recordDroppedFrame() {
-        state.withLock { $0.droppedFrames += 1 }
+        droppedFrames.increment()
     }
 
-    // MARK: Prometheus text format
+    // MARK: Exposition
 
     /// Point-in-time values read at scrape time.
     struct Gauges: Sendable {
@@ -69,64 +87,12 @@ final class ServerMetrics: Sendable {
         var webSocketConnections: Int
     }
 
-    /// The Prometheus text exposition (format 0.0.4) of every metric.
+    /// The Prometheus text exposition (format 0.0.4) of every metric, after setting the
+    /// scrape-time gauges. Families and series come in the registry's order, not sorted.
     func render(gauges: Gauges) -> String {
-        let snapshot = state.withLock { state in
-            (state.requests, state.durations, state.rateLimited, state.droppedFrames)
-        }
-        var out = ""
-        out += "# HELP http_requests_total HTTP requests by route pattern, method and status.\n"
-        out += "# TYPE http_requests_total counter\n"
-        for (key, count) in snapshot.0.sorted(by: { $0.key < $1.key }) {
-            out += "http_requests_total{route=\"\(escape(key.route))\",method=\"\(escape(key.method))\",status=\"\(key.status)\"} \(count)\n"
-        }
-        out += "# HELP http_request_duration_seconds Time to produce a response, by route pattern and method.\n"
-        out += "# TYPE http_request_duration_seconds histogram\n"
-        for (key, histogram) in snapshot.1.sorted(by: { $0.key < $1.key }) {
-            let labels = "route=\"\(escape(key.route))\",method=\"\(escape(key.method))\""
-            var cumulative = 0
-            for (bound, count) in zip(Self.durationBuckets, histogram.buckets) {
-                cumulative += count
-                out += "http_request_duration_seconds_bucket{\(labels),le=\"\(format(bound))\"} \(cumulative)\n"
-            }
-            out += "http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(histogram.count)\n"
-            out += "http_request_duration_seconds_sum{\(labels)} \(format(histogram.sum))\n"
-            out += "http_request_duration_seconds_count{\(labels)} \(histogram.count)\n"
-        }
-        out += "# HELP handoff_queue_length Pending handoffs, summed over tenants.\n"
-        out += "# TYPE handoff_queue_length gauge\n"
-        out += "handoff_queue_length \(gauges.queueLength)\n"
-        out += "# HELP handoff_active_chats Active handoffs, summed over tenants.\n"
-        out += "# TYPE handoff_active_chats gauge\n"
-        out += "handoff_active_chats \(gauges.activeChats)\n"
-        out += "# HELP websocket_connections Open WebSocket connections (agent and widget).\n"
-        out += "# TYPE websocket_connections gauge\n"
-        out += "websocket_connections \(gauges.webSocketConnections)\n"
-        out += "# HELP websocket_dropped_frames_total Frames dropped because a socket's outbound buffer was full.\n"
-        out += "# TYPE websocket_dropped_frames_total counter\n"
-        out += "websocket_dropped_frames_total \(snapshot.3)\n"
-        out += "# HELP rate_limited_total Requests refused with 429, by limit.\n"
-        out += "# TYPE rate_limited_total counter\n"
-        for (scope, count) in snapshot.2.sorted(by: { $0.key < $1.key }) {
-            out += "rate_limited_total{scope=\"\(escape(scope))\"} \(count)\n"
-        }
-        return out
-    }
-
-    private func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    private func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        queueLength.record(gauges.queueLength)
+        activeChats.record(gauges.activeChats)
+        webSocketConnections.record(gauges.webSocketConnections)
+        return registry.emitToString()
     }
 }

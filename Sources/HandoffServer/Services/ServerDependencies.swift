@@ -10,8 +10,6 @@ struct ServerDependencies: Sendable {
     let keyLimiter: RateLimiter?
     /// `nil` when the per-address limit is disabled.
     let addressLimiter: RateLimiter?
-    /// Admits ``ServerConfiguration/maxConcurrentLogins`` logins at a time.
-    let logins: ConcurrencyLimiter
 
     var maxBodyBytes: Int { configuration.maxBodyBytes }
 
@@ -24,7 +22,7 @@ struct ServerDependencies: Sendable {
         guard let apiKey, !apiKey.isEmpty else { throw HandoffError.invalidAPIKey }
         let tenant = try await store.authenticateWidget(apiKey: apiKey, referrer: referrer)
         if let keyLimiter, case .limited(let seconds) = keyLimiter.check("\(tenant)/\(APIKey.prefix(of: apiKey))") {
-            metrics.recordRateLimited(scope: "apiKey")
+            metrics.recordRateLimited(.apiKey)
             throw APIError.tooManyRequests(retryAfterSeconds: seconds)
         }
         return tenant

@@ -70,7 +70,7 @@ struct WebSocketController {
         guard let limiter = dependencies.addressLimiter else { return true }
         let key = ClientAddress.key(request: request, context: context, trustForwardedFor: dependencies.configuration.rateLimits.trustForwardedFor)
         if case .limited = limiter.check(key) {
-            dependencies.metrics.recordRateLimited(scope: "address")
+            dependencies.metrics.recordRateLimited(.address)
             return false
         }
         return true

@@ -42,6 +42,24 @@ import Testing
             ])
     }
 
+    @Test func passwordIterationsAreReadAndBounded() throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let file = try dir.write("f.yaml", "kind: fixtures\ntenants:\n  acme:\n    name: Acme\n    passwordIterations: 1000\n  globex:\n    name: Globex\n")
+        let fixtures = try FixturesLoader.load(file: file)
+        #expect(fixtures.tenant("acme")?.passwordIterations == 1000)
+        #expect(fixtures.tenant("globex")?.passwordIterations == nil)
+        let found = try issues([
+            ("f.yaml", "kind: fixtures\ntenants:\n  acme:\n    name: Acme\n    passwordIterations: 0\n  globex:\n    name: Globex\n    passwordIterations: 20000000\n  initech:\n    name: Initech\n    passwordIterations: fast\n")
+        ])
+        #expect(
+            lines(found) == [
+                "f.yaml:5:25: tenants.acme.passwordIterations: must be at least 1, found 0",
+                "f.yaml:8:25: tenants.globex.passwordIterations: must be at most 10000000, found 20000000",
+                "f.yaml:11:25: tenants.initech.passwordIterations: expected an integer, found a string ('fast')",
+            ])
+    }
+
     @Test func wrongKindIsReportedAtTheScenario() throws {
         let found = try issues([
             ("s.yaml", "kind: scenario\nname: x\nfixtures: other.yaml\nsteps: [{wait: 1s}]\n"),

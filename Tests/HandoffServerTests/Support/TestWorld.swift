@@ -66,10 +66,10 @@ struct World: Sendable {
         ann = try Self.addAgent(store, "Ann", email: Fixture.annEmail, tenant: Fixture.acme)
         bob = try Self.addAgent(store, "Bob", email: Fixture.bobEmail, tenant: Fixture.acme)
         gil = try Self.addAgent(store, "Gil", email: Fixture.gilEmail, tenant: Fixture.globex)
-        annUser = try store.addUser(Self.user(Fixture.annEmail, tenant: Fixture.acme, role: .supportStaff)).id
-        _ = try store.addUser(Self.user(Fixture.bobEmail, tenant: Fixture.acme, role: .supportStaff))
-        bossUser = try store.addUser(Self.user(Fixture.bossEmail, tenant: Fixture.acme, role: .clientAdmin)).id
-        _ = try store.addUser(Self.user(Fixture.gilEmail, tenant: Fixture.globex, role: .supportStaff))
+        annUser = try await store.addUser(Self.user(Fixture.annEmail, tenant: Fixture.acme, role: .supportStaff)).id
+        _ = try await store.addUser(Self.user(Fixture.bobEmail, tenant: Fixture.acme, role: .supportStaff))
+        bossUser = try await store.addUser(Self.user(Fixture.bossEmail, tenant: Fixture.acme, role: .clientAdmin)).id
+        _ = try await store.addUser(Self.user(Fixture.gilEmail, tenant: Fixture.globex, role: .supportStaff))
     }
 
     static func addAgent(_ store: MemoryHandoffStore, _ name: String, email: String, tenant: TenantID, maxChats: Int? = nil) throws -> AgentID {
