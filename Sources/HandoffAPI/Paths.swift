@@ -1,6 +1,10 @@
 /// The contract's paths, in one place.
 public enum APIPath {
     public static let widgetInit = "/api/widget/init"
+    /// The AI phase: one message to the tenant's scripted assistant.
+    public static let widgetChat = "/api/widget/chat"
+    /// A chat's transcript and handoff messages, for a widget resuming after a reload.
+    public static func widgetHistory(_ chatID: String) -> String { "/api/widget/session/\(chatID)/history" }
     public static let widgetHandoff = "/api/widget/handoff"
     public static func widgetStatus(_ handoffID: String) -> String { "/api/widget/handoff/\(handoffID)/status" }
     public static func widgetMessage(_ handoffID: String) -> String { "/api/widget/handoff/\(handoffID)/message" }

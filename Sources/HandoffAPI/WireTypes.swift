@@ -143,6 +143,66 @@ public struct WidgetInitRequest: Codable, Hashable, Sendable {
     }
 }
 
+/// `POST /api/widget/chat`: one visitor message to the tenant's scripted assistant. No
+/// `chatId` (or an unknown one) starts a conversation.
+public struct WidgetChatRequest: Codable, Hashable, Sendable {
+    public var apiKey: String
+    public var message: String
+    public var chatId: String?
+    public var referrer: String?
+
+    public init(apiKey: String, message: String, chatId: String? = nil, referrer: String? = nil) {
+        self.apiKey = apiKey
+        self.message = message
+        self.chatId = chatId
+        self.referrer = referrer
+    }
+}
+
+/// The assistant's answer: the conversation's id (always sent; the widget keeps it) and the
+/// replies, each a plain string.
+public struct WidgetChatResponse: Codable, Hashable, Sendable {
+    public var chatId: String
+    public var messages: [String]
+
+    public init(chatId: String, messages: [String]) {
+        self.chatId = chatId
+        self.messages = messages
+    }
+}
+
+/// One line of `GET /api/widget/session/:chatId/history`.
+public struct ChatHistoryMessage: Codable, Hashable, Sendable {
+    public var id: String
+    /// `user`, `assistant`, `agent` or `system`.
+    public var role: String
+    public var content: String
+    public var timestamp: String
+
+    public init(id: String, role: String, content: String, timestamp: String) {
+        self.id = id
+        self.role = role
+        self.content = content
+        self.timestamp = timestamp
+    }
+}
+
+/// `GET /api/widget/session/:chatId/history`: what a widget resuming after a reload shows.
+/// `handoffStatus` is the handoff's status, or `none` without one.
+public struct ChatHistoryResponse: Codable, Hashable, Sendable {
+    public var chatId: String
+    @ExplicitNull public var handoffId: String?
+    public var handoffStatus: String
+    public var messages: [ChatHistoryMessage]
+
+    public init(chatId: String, handoffId: String?, handoffStatus: String, messages: [ChatHistoryMessage]) {
+        self.chatId = chatId
+        self.handoffId = handoffId
+        self.handoffStatus = handoffStatus
+        self.messages = messages
+    }
+}
+
 /// `POST /api/widget/init`: the tenant's widget settings. This server has no WhatsApp channel:
 /// `whatsappAvailable` is `false` and `whatsappPhoneNumber` `null` (the reference widget reads
 /// both, and treats their absence as unavailable — so does the decoder here).

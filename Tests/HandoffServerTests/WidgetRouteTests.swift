@@ -59,14 +59,58 @@ import Testing
     @Test func preflightIsAnsweredWithCORS() async throws {
         let world = try await World()
         try await world.app().test(.router) { client in
-            for path in [APIPath.widgetHandoff, APIPath.widgetMessages(UUID().uuidString), APIPath.widgetEndChat] {
+            for path in [APIPath.widgetHandoff, APIPath.widgetMessages(UUID().uuidString), APIPath.widgetEndChat, APIPath.widgetChat] {
+                // A web origin is echoed with credentials (the end-chat beacon is credentialed).
                 let response = try await client.send(
                     .options, path, headers: [.origin: "https://shop.example", .accessControlRequestMethod: "POST"])
                 #expect(response.status == .noContent, "\(path)")
-                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                #expect(response.headers[.accessControlAllowOrigin] == "https://shop.example")
+                #expect(response.headers[.accessControlAllowCredentials] == "true")
+                #expect(response.headers[.vary] == "Origin")
                 #expect(response.headers[.accessControlAllowMethods] == "GET, POST, OPTIONS")
                 #expect(response.headers[.accessControlAllowHeaders] == "Content-Type")
+                // No origin, or an opaque one: `*`, never credentials.
+                for headers: HTTPFields in [[.accessControlRequestMethod: "POST"], [.origin: "null", .accessControlRequestMethod: "POST"]] {
+                    let plain = try await client.send(.options, path, headers: headers)
+                    #expect(plain.headers[.accessControlAllowOrigin] == "*")
+                    #expect(plain.headers[.accessControlAllowCredentials] == nil)
+                }
             }
+        }
+    }
+
+    /// Responses echo the origin with credentials only where the key's tenant admits it.
+    @Test func credentialedCORSFollowsTheTenantsAllowedDomains() async throws {
+        let world = try await World()
+        try await world.app().test(.router) { client in
+            func origin(_ response: TestResponse) -> (String?, String?) {
+                (response.headers[.accessControlAllowOrigin], response.headers[.accessControlAllowCredentials])
+            }
+            // Acme lists no domains: any web origin.
+            let acme = try await client.send(.post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.acmeKey), headers: [.origin: "https://shop.example"])
+            #expect(acme.status == .ok)
+            #expect(origin(acme) == ("https://shop.example", "true"))
+            // Initech lists initech.test: its subdomain yes, another host no.
+            let own = try await client.send(
+                .post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.initechKey, referrer: "www.initech.test"),
+                headers: [.origin: "https://www.initech.test"])
+            #expect(origin(own) == ("https://www.initech.test", "true"))
+            let foreign = try await client.send(
+                .post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.initechKey, referrer: "www.initech.test"),
+                headers: [.origin: "https://evil.test"])
+            #expect(foreign.status == .ok)
+            #expect(origin(foreign) == ("*", nil))
+            // Keys in the query (the middleware's path) alike; a refused key gets `*`.
+            let poll = try await client.send(.get, APIPath.widgetStatus(UUID().uuidString) + widgetQuery(), headers: [.origin: "https://shop.example"])
+            #expect(poll.status == .notFound)
+            #expect(origin(poll) == ("https://shop.example", "true"))
+            let refused = try await client.send(
+                .get, APIPath.widgetStatus(UUID().uuidString) + widgetQuery("embellics_nope"), headers: [.origin: "https://shop.example"])
+            #expect(refused.status == .unauthorized)
+            #expect(origin(refused) == ("*", nil))
+            // Without an Origin (not a browser): `*`.
+            let curl = try await client.send(.post, APIPath.widgetInit, json: WidgetInitRequest(apiKey: Fixture.acmeKey))
+            #expect(origin(curl) == ("*", nil))
         }
     }
 

@@ -163,6 +163,22 @@ extension HandoffCore {
     /// ``authenticateWidget(apiKey:referrer:now:)`` with the key's digest taken beforehand, so
     /// a store can hash outside its lock. `nil`: the raw key was malformed.
     public mutating func authenticateWidget(_ widgetKey: WidgetKey?, referrer: String?, now: Timestamp) throws(HandoffError) -> TenantID {
+        try authenticateWidget(widgetKey, referrer: referrer, origin: nil, now: now).tenant
+    }
+
+    /// ``authenticateWidget(_:referrer:now:)``, also telling whether the tenant's allowed
+    /// domains admit the browser's `Origin` (the same host rule as the referrer's; an empty
+    /// list admits any), so the server may answer a credentialed request for that origin.
+    public mutating func authenticateWidget(
+        _ widgetKey: WidgetKey?, referrer: String?, origin: String?, now: Timestamp
+    ) throws(HandoffError) -> WidgetAccess {
+        let tenant = try authenticatedWidgetTenant(widgetKey, referrer: referrer, now: now)
+        let originAllowed = origin.map { (try? Self.checkReferrer($0, allowed: tenants[tenant].tenant.allowedDomains)) != nil } ?? false
+        return WidgetAccess(tenant: tenants[tenant].tenant.id, originAllowed: originAllowed)
+    }
+
+    /// The key's tenant slot, after every check of ``authenticateWidget(apiKey:referrer:now:)``.
+    private mutating func authenticatedWidgetTenant(_ widgetKey: WidgetKey?, referrer: String?, now: Timestamp) throws(HandoffError) -> Int {
         guard let widgetKey, let candidates = apiKeysByPrefix[widgetKey.prefix] else { throw .invalidAPIKey }
         guard let keyID = candidates.first(where: { apiKeys[$0]!.matches(digest: widgetKey.digest) }),
               let key = apiKeys[keyID]
@@ -174,7 +190,7 @@ extension HandoffCore {
         // Recorded at most once a minute: widgets poll every second or two, and a store that
         // persists this should not write on every poll.
         if key.lastUsed.map({ now.milliseconds - $0.milliseconds >= 60_000 }) ?? true { apiKeys[keyID]?.lastUsed = now }
-        return key.tenantID
+        return tenant
     }
 
     /// Checks an email and password; on success the caller's agent record (if any) comes online.

@@ -63,8 +63,13 @@ extension HandoffCore {
     /// ``Tenant/Routing/auto`` a queued request then goes at once to the best eligible agent,
     /// if there is one (``RequestOutcome/assigned(_:)``; events: requested, then picked up).
     ///
+    /// A request that sends no conversation history gets the chat's transcript with the
+    /// tenant's scripted assistant, if it has one (``converse(_:chat:tenant:newChat:now:newID:)``),
+    /// and its last visitor line as the last user message when it sends none.
+    ///
     /// - Parameter id: the id to give a new handoff (unused when one is already open).
-    /// - Complexity: O(1) amortised; O(log agents) more when routed automatically.
+    /// - Complexity: O(1) amortised; O(log agents) more when routed automatically; O(transcript)
+    ///   when the history comes from the assistant.
     public mutating func requestHandoff<Sink: EventSink>(
         _ request: HandoffRequest, tenant tenantID: TenantID, id: HandoffID, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> RequestOutcome {
@@ -72,6 +77,11 @@ extension HandoffCore {
         try Self.validateChatID(request.chatID)
         let key = ChatKey(tenant: tenant, chat: request.chatID)
         if let slot = chats[key], handoffs[slot].handoff.state.isOpen { return .alreadyOpen(handoffs[slot].handoff) }
+        var request = request
+        if request.conversationHistory.isEmpty, let transcript = assistantHistory(chat: request.chatID, tenant: tenant) {
+            request.conversationHistory = transcript
+            if request.lastUserMessage == nil { request.lastUserMessage = transcript.last { $0.role == ChatRole.user.rawValue }?.content }
+        }
         guard handoffSlots[id] == nil else { throw .duplicate("id", "Handoff \(id) already exists") }
         let slot = admit(tenant: tenant, id: id, request: request, now: stamp(now), events: &events)
         if handoffs[slot].handoff.state == .pending {

@@ -178,6 +178,10 @@ public struct HandoffCore: Sendable {
     var freeSlots: [Int] = []
     /// The newest handoff of each chat, while it is retained (open, or closed in retaining mode).
     var chats: [ChatKey: Int] = [:]
+    /// Conversations with the scripted assistant, by their (engine-made, unique) chat id, and
+    /// the order they started in (the oldest goes beyond ``assistantChatLimit``).
+    var assistantChats: [ChatID: AssistantChat] = [:]
+    var assistantChatOrder: Deque<ChatID> = []
     /// The latest `now` seen: records are stamped with at least this, so stored times never go
     /// backwards even when concurrent callers read the clock slightly out of order.
     var latest = Timestamp.epoch

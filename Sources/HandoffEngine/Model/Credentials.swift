@@ -128,6 +128,18 @@ public struct WidgetKey: Sendable {
     }
 }
 
+/// Who a widget request acts for: the key's tenant, and whether that tenant's allowed domains
+/// admit the request's `Origin` (then the server echoes it for credentialed requests).
+public struct WidgetAccess: Hashable, Sendable {
+    public var tenant: TenantID
+    public var originAllowed: Bool
+
+    public init(tenant: TenantID, originAllowed: Bool) {
+        self.tenant = tenant
+        self.originAllowed = originAllowed
+    }
+}
+
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits a byte.
     public var hexString: String {

@@ -20,12 +20,14 @@ public struct Tenant: Hashable, Sendable, Codable {
     /// core with ``HandoffCore/setRouting(_:tenant:by:now:events:)``, which also applies what
     /// the new setting implies (switching to `auto` assigns the queue at once).
     public var routing: Routing
+    /// The scripted virtual AI assistant the widget talks to before it asks for a human.
+    public var assistant: AssistantScript
 
     public init(
         id: TenantID, name: String, status: Status = .active, allowedDomains: [String] = [],
         greeting: String = "Hi! How can we help you today?", primaryColor: String = "#2563eb",
         textColor: String = "#ffffff", borderRadius: String = "12px", position: String = "bottom-right",
-        routing: Routing = .manual
+        routing: Routing = .manual, assistant: AssistantScript = AssistantScript()
     ) {
         self.id = id
         self.name = name
@@ -37,6 +39,7 @@ public struct Tenant: Hashable, Sendable, Codable {
         self.borderRadius = borderRadius
         self.position = position
         self.routing = routing
+        self.assistant = assistant
     }
 }
 
@@ -57,10 +60,11 @@ extension Tenant {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, status, allowedDomains, greeting, primaryColor, textColor, borderRadius, position, routing
+        case id, name, status, allowedDomains, greeting, primaryColor, textColor, borderRadius, position, routing, assistant
     }
 
-    /// Decodes a tenant; `routing` may be absent (tenants stored before it existed): `manual`.
+    /// Decodes a tenant; `routing` and `assistant` may be absent (tenants stored before they
+    /// existed): `manual` and the default script.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -68,7 +72,8 @@ extension Tenant {
             status: try c.decode(Status.self, forKey: .status), allowedDomains: try c.decode([String].self, forKey: .allowedDomains),
             greeting: try c.decode(String.self, forKey: .greeting), primaryColor: try c.decode(String.self, forKey: .primaryColor),
             textColor: try c.decode(String.self, forKey: .textColor), borderRadius: try c.decode(String.self, forKey: .borderRadius),
-            position: try c.decode(String.self, forKey: .position), routing: try c.decodeIfPresent(Routing.self, forKey: .routing) ?? .manual)
+            position: try c.decode(String.self, forKey: .position), routing: try c.decodeIfPresent(Routing.self, forKey: .routing) ?? .manual,
+            assistant: try c.decodeIfPresent(AssistantScript.self, forKey: .assistant) ?? AssistantScript())
     }
 }
 

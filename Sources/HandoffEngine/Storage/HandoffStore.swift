@@ -27,6 +27,8 @@ public protocol HandoffStore: Sendable {
     /// Makes a new random key; the raw key is returned once and never stored.
     func issueAPIKey(tenant: TenantID, name: String, expiresAt: Timestamp?) async throws(HandoffError) -> (rawKey: String, key: APIKey)
     func authenticateWidget(apiKey: String, referrer: String?) async throws(HandoffError) -> TenantID
+    /// ``authenticateWidget(apiKey:referrer:)``, and whether the tenant admits `origin`.
+    func widgetAccess(apiKey: String, referrer: String?, origin: String?) async throws(HandoffError) -> WidgetAccess
     func login(email: String, password: String) async throws(HandoffError) -> User
     func logout(_ userID: UserID) async throws(HandoffError)
     func agentID(forUser userID: UserID) async throws(HandoffError) -> AgentID
@@ -45,6 +47,11 @@ public protocol HandoffStore: Sendable {
     func endChat(chat: ChatID, handoff: HandoffID?, tenant: TenantID) async throws(HandoffError) -> EndChatOutcome
     func postUserMessage(_ content: String, handoff: HandoffID, tenant: TenantID) async throws(HandoffError) -> Message
     func postAgentMessage(_ content: String, handoff: HandoffID, by agentID: AgentID) async throws(HandoffError) -> Message
+
+    // MARK: The scripted assistant
+    /// ``HandoffCore/converse(_:chat:tenant:newChat:now:newID:)``; the store makes the new chat's id.
+    func converse(_ message: String, chat: ChatID?, tenant: TenantID) async throws(HandoffError) -> AssistantTurn
+    func chatHistory(chat: ChatID, handoff: HandoffID?, tenant: TenantID) async throws(HandoffError) -> ChatHistory
 
     // MARK: Queries
     func tenant(_ id: TenantID) async -> Tenant?

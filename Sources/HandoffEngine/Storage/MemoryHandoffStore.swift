@@ -157,6 +157,13 @@ public final class MemoryHandoffStore: HandoffStore {
         return try command { core, _, now, _ throws(HandoffError) in try core.authenticateWidget(widgetKey, referrer: referrer, now: now) }
     }
 
+    public func widgetAccess(apiKey: String, referrer: String?, origin: String?) throws(HandoffError) -> WidgetAccess {
+        let widgetKey = WidgetKey(apiKey)
+        return try command { core, _, now, _ throws(HandoffError) in
+            try core.authenticateWidget(widgetKey, referrer: referrer, origin: origin, now: now)
+        }
+    }
+
     /// The password is verified outside the lock, on ``Configuration/passwordWork`` (PBKDF2
     /// is slow by design; nothing else should wait for it); the login then takes effect only
     /// if the account is unchanged.
@@ -274,6 +281,17 @@ public final class MemoryHandoffStore: HandoffStore {
 
     public func history(tenant: TenantID, limit: Int, before: Timestamp?) throws(HandoffError) -> [Handoff] {
         try read { core throws(HandoffError) in try core.history(tenant: tenant, limit: limit, before: before) }
+    }
+
+    /// New chats are `chat_` and 32 hex digits from the store's generator (seeded runs repeat them).
+    public func converse(_ message: String, chat: ChatID?, tenant: TenantID) throws(HandoffError) -> AssistantTurn {
+        try command { core, ids, now, _ throws(HandoffError) in
+            try core.converse(message, chat: chat, tenant: tenant, newChat: ChatID("chat_" + ids.bytes(16).hexString), now: now) { ids.id() }
+        }
+    }
+
+    public func chatHistory(chat: ChatID, handoff: HandoffID?, tenant: TenantID) throws(HandoffError) -> ChatHistory {
+        try read { core throws(HandoffError) in try core.chatHistory(chat: chat, handoff: handoff, tenant: tenant) }
     }
 
     public func messages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) throws(HandoffError) -> [Message] {

@@ -14,6 +14,10 @@ extension LiveDriver {
 
     private func execute(_ command: DriverCommand) async throws(RequestFailure) -> DriverReply {
         switch command {
+        case .chat(let widget, let chat, let message):
+            let body = WidgetChatRequest(apiKey: try apiKey(widget), message: message, chatId: chat, referrer: widget.referrer)
+            let reply = try await wire.call(.POST, APIPath.widgetChat, body: body, referrer: widget.referrer, as: WidgetChatResponse.self)
+            return .assistant(chat: reply.chatId, replies: reply.messages)
         case .requestHandoff(let widget, let history, let last):
             let body = HandoffRequestBody(
                 apiKey: try apiKey(widget), chatId: widget.chatID, conversationHistory: history.map { ChatTurnBody(role: $0.role, content: $0.content) },

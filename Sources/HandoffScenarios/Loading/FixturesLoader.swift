@@ -88,7 +88,9 @@ struct FixturesParser {
     let reader: YAMLReader
     let index: FixtureIndex
 
-    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents", "routing", "passwordIterations"]
+    static let tenantKeys = ["name", "status", "allowedDomains", "apiKeys", "users", "agents", "routing", "passwordIterations", "assistant"]
+    static let assistantKeys = ["greeting", "defaultReply", "rules", "handoffAfterMessages", "handoffSuggestion"]
+    static let ruleKeys = ["keywords", "reply"]
     /// Bounds of `passwordIterations`: at least one round, and not so many that loading the
     /// fixtures takes minutes.
     static let passwordIterationRange = 1...10_000_000
@@ -135,10 +137,46 @@ struct FixturesParser {
             }
             return .some(value)
         } ?? .some(nil)
-        guard let name, let status, let routing, let domains, let keys, let users, let agents, let iterations else { return nil }
+        let assistant = fields["assistant"].map { self.assistant($0, at: fields.path("assistant")) } ?? AssistantScript()
+        guard let name, let status, let routing, let domains, let keys, let users, let agents, let iterations, let assistant else { return nil }
         return Fixtures.TenantFixture(
             handle: handle, name: name, status: status, allowedDomains: domains, apiKeys: keys, users: users,
-            agents: agents, routing: routing, passwordIterations: iterations, location: location)
+            agents: agents, routing: routing, passwordIterations: iterations, assistant: assistant, location: location)
+    }
+
+    /// `assistant: {greeting, defaultReply, rules: [{keywords: [...], reply}], handoffAfterMessages, handoffSuggestion}`;
+    /// each field optional (the engine's defaults).
+    private func assistant(_ node: Node, at path: String) -> AssistantScript? {
+        guard let fields = reader.mapping(node, at: path, keys: Self.assistantKeys) else { return nil }
+        let defaults = AssistantScript()
+        let greeting = fields["greeting"].map { reader.string($0, at: fields.path("greeting"), nonEmpty: true) } ?? defaults.greeting
+        let defaultReply = fields["defaultReply"].map { reader.string($0, at: fields.path("defaultReply"), nonEmpty: true) } ?? defaults.defaultReply
+        let suggestion =
+            fields["handoffSuggestion"].map { reader.string($0, at: fields.path("handoffSuggestion"), nonEmpty: true) } ?? defaults.handoffSuggestion
+        let after = fields["handoffAfterMessages"].map { node -> Int?? in
+            reader.int(node, at: fields.path("handoffAfterMessages"), min: 1).map { .some($0) }
+        } ?? .some(nil)
+        let rules =
+            fields["rules"].map { node in
+                reader.list(node, at: fields.path("rules")) { item, itemPath -> AssistantScript.Rule? in
+                    guard let rule = reader.mapping(item, at: itemPath, keys: Self.ruleKeys, required: ["keywords", "reply"]) else { return nil }
+                    let keywords = rule["keywords"].flatMap { keywordsNode in
+                        reader.list(keywordsNode, at: rule.path("keywords"), nonEmpty: true) { word, wordPath -> String? in
+                            guard let text = reader.string(word, at: wordPath, nonEmpty: true) else { return nil }
+                            guard AssistantScript.hasWords(text) else {
+                                reader.report("a keyword needs letters or digits, found '\(text)'", at: word, path: wordPath)
+                                return nil
+                            }
+                            return text
+                        }
+                    }
+                    let reply = rule["reply"].flatMap { reader.string($0, at: rule.path("reply"), nonEmpty: true) }
+                    guard let keywords, let reply else { return nil }
+                    return AssistantScript.Rule(keywords: keywords, reply: reply)
+                }
+            } ?? []
+        guard let greeting, let defaultReply, let suggestion, let after, let rules else { return nil }
+        return AssistantScript(greeting: greeting, defaultReply: defaultReply, rules: rules, handoffAfterMessages: after, handoffSuggestion: suggestion)
     }
 
     private func domain(_ node: Node, at path: String) -> String? {

@@ -6,7 +6,7 @@ import Yams
 /// step's other keys are its parameters.
 enum StepVerb: String, CaseIterable {
     // Actions.
-    case request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting
+    case chat, request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting
     case wait, race
     // Checks.
     case expectWidget, expectAgent, expectQueue, expectHandoff, expectHistory, expectMetrics
@@ -20,6 +20,7 @@ enum StepVerb: String, CaseIterable {
     /// Parameter keys besides the verb, `expect` and `within`.
     var parameters: [String] {
         switch self {
+        case .chat: ["message"]
         case .request: ["history", "lastUserMessage"]
         case .submitEmail: ["email", "message"]
         case .send: ["text"]
@@ -40,6 +41,7 @@ enum StepVerb: String, CaseIterable {
 
     var required: [String] {
         switch self {
+        case .chat: ["message"]
         case .submitEmail: ["email"]
         case .send: ["text"]
         case .setStatus: ["status"]
@@ -132,9 +134,13 @@ struct StepParser {
         func agent(_ key: String) -> String? { fields[key].flatMap { refs.agent($0, at: fields.path(key)) } }
 
         switch verb {
-        case .request, .submitEmail, .send, .endChat:
+        case .chat, .request, .submitEmail, .send, .endChat:
             let w = refs.widget(subject, at: subjectPath)
             switch verb {
+            case .chat:
+                let message = fields["message"].flatMap { reader.string($0, at: fields.path("message"), nonEmpty: true) }
+                guard let w, let message else { return nil }
+                return .chat(widget: w, message: message)
             case .request:
                 let history = fields["history"].map { turns($0, at: fields.path("history")) } ?? []
                 let last = fields["lastUserMessage"].map { reader.string($0, at: fields.path("lastUserMessage")) }
@@ -190,7 +196,7 @@ struct StepParser {
     }
 
     private func resultExpectation(_ node: Node, for verb: StepVerb, at path: String) -> ResultExpectation? {
-        guard let fields = reader.mapping(node, at: path, keys: ["error", "status", "text"]) else { return nil }
+        guard let fields = reader.mapping(node, at: path, keys: ["error", "status", "text", "replies"]) else { return nil }
         let error = fields["error"].map { reader.string($0, at: fields.path("error"), nonEmpty: true) }
         var status = fields["status"].map { reader.choice($0, at: fields.path("status"), options: WireStatus.request) }
         let text = fields["text"].map { reader.string($0, at: fields.path("text"), nonEmpty: true) }
@@ -203,8 +209,20 @@ struct StepParser {
                 status = .some(nil)
             }
         }
-        guard isValid(error), isValid(status), isValid(text) else { return nil }
-        return ResultExpectation(error: error ?? nil, status: status ?? nil, text: text ?? nil)
+        var replies = fields["replies"].map { node in
+            reader.list(node, at: fields.path("replies")) { item, itemPath in reader.string(item, at: itemPath, nonEmpty: true) }
+        }
+        if let node = fields["replies"] {
+            if verb != .chat {
+                reader.report("'replies' can only be expected of chat, not \(verb.rawValue)", at: node, path: fields.path("replies"))
+                replies = .some(nil)
+            } else if fields.has("error") {
+                reader.report("'replies' cannot be combined with 'error': a refused message has no replies", at: node, path: fields.path("replies"))
+                replies = .some(nil)
+            }
+        }
+        guard isValid(error), isValid(status), isValid(text), isValid(replies) else { return nil }
+        return ResultExpectation(error: error ?? nil, status: status ?? nil, text: text ?? nil, replies: replies ?? nil)
     }
 
     // MARK: Races
@@ -297,6 +315,7 @@ struct StepParser {
     /// `pickUp ann → visitor`, `request visitor`, `assign visitor → ann by boss`.
     static func label(_ action: Action) -> String {
         switch action {
+        case .chat(let w, _): "chat \(w)"
         case .requestHandoff(let w, _, _): "request \(w)"
         case .submitEmail(let w, _, _): "submitEmail \(w)"
         case .widgetSend(let w, _): "send \(w)"

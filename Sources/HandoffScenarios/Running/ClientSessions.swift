@@ -4,7 +4,10 @@ import HandoffWorkload
 /// What one virtual widget knows and shows. Sans-IO: updated from replies and poll results,
 /// it never calls anything itself, so every driver feeds it the same way.
 struct WidgetSession {
-    let actor: WidgetActor
+    /// Its chat id becomes the assistant's conversation once the widget has chatted.
+    var actor: WidgetActor
+    /// The conversation with the assistant, once the widget wrote to it.
+    var assistantChat: String?
     /// Every handoff this widget created, newest last.
     var handoffs: [HandoffID] = []
     var requestedAt: Timestamp?

@@ -13,6 +13,8 @@ extension Execution {
             return .success(id)
         }
         switch action {
+        case .chat(let w, let message):
+            return .success(.chat(widgets[w]!.actor, chat: widgets[w]!.assistantChat, message: message))
         case .requestHandoff(let w, let history, let last):
             return .success(.requestHandoff(widgets[w]!.actor, history: history, lastUserMessage: last))
         case .submitEmail(let w, let email, let message):
@@ -58,6 +60,12 @@ extension Execution {
             if let status = expect.status {
                 guard case .handoff(_, let actual, _, _) = reply else { return "expected status '\(status)', but the reply has none" }
                 if actual != status { return "expected status '\(status)', got '\(actual)'" }
+            }
+            if let replies = expect.replies {
+                guard case .assistant(_, let actual) = reply else { return "expected the assistant's replies, but the reply has none" }
+                if actual != replies {
+                    return "expected the replies \(replies.map { "'\($0)'" }.joined(separator: ", ")), got \(actual.map { "'\($0)'" }.joined(separator: ", "))"
+                }
             }
             if let text = expect.text {
                 let shown = action.widgetHandle.map { Array(widgets[$0]!.screen[screenBefore...]) } ?? []
@@ -120,6 +128,13 @@ extension Execution {
     /// What the clients learn from a successful action.
     func apply(_ action: Action, reply: DriverReply) {
         switch action {
+        case .chat(let w, let message):
+            guard case .assistant(let chat, let replies) = reply else { return }
+            // The widget keeps the server's conversation id, and asks for a human under it.
+            widgets[w]!.assistantChat = chat
+            widgets[w]!.actor.chatID = chat
+            widgets[w]!.show(message)
+            for line in replies { widgets[w]!.show(line) }
         case .requestHandoff(let w, _, _):
             guard case .handoff(let id, let status, _, let created) = reply else { return }
             if widgets[w]!.handoff != id {
@@ -198,7 +213,7 @@ extension Action {
     /// The widget whose screen this action changes directly.
     var widgetHandle: String? {
         switch self {
-        case .requestHandoff(let w, _, _), .submitEmail(let w, _, _), .widgetSend(let w, _), .endChat(let w): w
+        case .chat(let w, _), .requestHandoff(let w, _, _), .submitEmail(let w, _, _), .widgetSend(let w, _), .endChat(let w): w
         default: nil
         }
     }

@@ -9,7 +9,7 @@ public enum FixtureSeeder {
         for t in fixtures.tenants {
             let tenantID = Fixtures.tenantID(t.handle)
             // The routing is set from the start: agents added `available` meet an empty queue.
-            try await store.addTenant(Tenant(id: tenantID, name: t.name, allowedDomains: t.allowedDomains, routing: t.routing))
+            try await store.addTenant(Tenant(id: tenantID, name: t.name, allowedDomains: t.allowedDomains, routing: t.routing, assistant: t.assistant))
             for key in t.apiKeys {
                 _ = try await store.registerAPIKey(key.key, tenant: tenantID, name: key.handle, expiresAt: key.expired ? now : nil)
             }

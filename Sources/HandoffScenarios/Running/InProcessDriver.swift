@@ -77,6 +77,9 @@ public final class InProcessDriver: ScenarioDriver {
             let h = outcome.handoff
             let created = if case .alreadyOpen = outcome { false } else { true }
             return .handoff(id: h.id, status: outcome.wireStatus, message: outcome.wireMessage, created: created)
+        case .chat(let widget, let chat, let message):
+            let turn = try store.converse(message, chat: chat.map { ChatID($0) }, tenant: try widgetTenant(widget))
+            return .assistant(chat: turn.chatID.rawValue, replies: turn.replies)
         case .submitEmail(let widget, let email, let message):
             let tenant = try widgetTenant(widget)
             let h = try store.submitAfterHours(chat: ChatID(widget.chatID), email: email, message: message, tenant: tenant)

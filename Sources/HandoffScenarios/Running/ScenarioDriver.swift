@@ -73,6 +73,8 @@ extension ScenarioDriver {
 
 /// A client request, with the handoff ids the runner resolved.
 public enum DriverCommand: Hashable, Sendable {
+    /// One message to the assistant; `chat` is the conversation so far (`nil`: start one).
+    case chat(WidgetActor, chat: String?, message: String)
     case requestHandoff(WidgetActor, history: [ChatTurn], lastUserMessage: String?)
     case submitEmail(WidgetActor, email: String, message: String?)
     case widgetSend(WidgetActor, handoff: HandoffID, text: String)
@@ -91,6 +93,7 @@ public enum DriverCommand: Hashable, Sendable {
     /// The metric name of this request's latency: `op.pickUp`, `op.request`, …
     public var operation: String {
         switch self {
+        case .chat: "chat"
         case .requestHandoff: "request"
         case .submitEmail: "submitEmail"
         case .widgetSend: "widgetSend"
@@ -117,6 +120,8 @@ public enum DriverReply: Hashable, Sendable {
     /// End chat: what it did, or ``EndChatResult/unknown`` when the reply does not say (the
     /// wire's `{success: true}`).
     case ended(EndChatResult)
+    /// The assistant's answer: the conversation's id and the replies.
+    case assistant(chat: String, replies: [String])
     case done
 }
 

@@ -5,8 +5,8 @@ import HandoffEngine
 extension Fixtures {
     /// These fixtures with `other`'s definitions laid over them, handle by handle.
     ///
-    /// For every tenant here that `other` also defines, `other`'s name, status, routing and
-    /// allowed domains win, and so does each API key, user and agent of the same handle (a server's
+    /// For every tenant here that `other` also defines, `other`'s name, status, routing,
+    /// allowed domains, assistant script and password cost win, and so does each API key, user and agent of the same handle (a server's
     /// real passwords or keys); entries only here are kept, so every handle a scenario names
     /// still exists. Tenants only in `other` are not added: a scenario prepares only the
     /// tenants it uses.
@@ -18,6 +18,8 @@ extension Fixtures {
             merged.status = theirs.status
             merged.routing = theirs.routing
             merged.allowedDomains = theirs.allowedDomains
+            merged.assistant = theirs.assistant
+            merged.passwordIterations = theirs.passwordIterations
             merged.apiKeys = Self.overlay(mine.apiKeys, theirs.apiKeys, \.handle)
             merged.users = Self.overlay(mine.users, theirs.users, \.handle)
             merged.agents = Self.overlay(mine.agents, theirs.agents, \.handle)
@@ -59,7 +61,11 @@ extension Fixtures.TenantFixture {
         let keys = apiKeys.map { "\($0.handle)=\($0.key)\($0.expired ? "!" : "")" }
         let users = users.map { "\($0.handle)|\($0.email)|\($0.password)|\($0.role.rawValue)|\($0.firstName)|\($0.lastName)" }
         let agents = agents.map { "\($0.handle)|\($0.name)|\($0.email)|\($0.password)|\($0.role.rawValue)|\($0.maxChats)|\($0.status.rawValue)" }
-        return ([handle, name, status.rawValue, routing.rawValue, allowedDomains.joined(separator: ",")] + keys + users + agents).joined(separator: "\n")
+        let a = assistant
+        let script = [a.greeting, a.defaultReply, a.handoffAfterMessages.map(String.init) ?? "-", a.handoffSuggestion]
+            + a.rules.map { $0.keywords.joined(separator: ",") + "=" + $0.reply }
+        let header = [handle, name, status.rawValue, routing.rawValue, allowedDomains.joined(separator: ","), passwordIterations.map(String.init) ?? "-"]
+        return (header + script + keys + users + agents).joined(separator: "\n")
     }
 }
 

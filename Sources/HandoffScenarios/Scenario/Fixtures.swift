@@ -21,11 +21,14 @@ public struct Fixtures: Hashable, Sendable {
         /// PBKDF2 rounds for this tenant's accounts (YAML `passwordIterations`); `nil`: the
         /// store's default, ``PasswordHash/recommendedIterations``. Lower it only for tests.
         public var passwordIterations: Int?
+        /// The scripted assistant of `POST /api/widget/chat` (YAML `assistant:`). Default: the
+        /// engine's generic script.
+        public var assistant: AssistantScript
         public var location: SourceLocation
 
         public init(handle: String, name: String, status: Tenant.Status = .active, allowedDomains: [String] = [],
                     apiKeys: [APIKeyFixture] = [], users: [UserFixture] = [], agents: [AgentFixture] = [], routing: Tenant.Routing = .manual,
-                    passwordIterations: Int? = nil, location: SourceLocation) {
+                    passwordIterations: Int? = nil, assistant: AssistantScript = AssistantScript(), location: SourceLocation) {
             self.handle = handle
             self.name = name
             self.status = status
@@ -35,6 +38,7 @@ public struct Fixtures: Hashable, Sendable {
             self.agents = agents
             self.routing = routing
             self.passwordIterations = passwordIterations
+            self.assistant = assistant
             self.location = location
         }
     }

@@ -79,6 +79,8 @@ public struct Step: Hashable, Sendable {
 /// Something a widget, an agent or an administrator does.
 public enum Action: Hashable, Sendable {
     // Widget (visitor) actions.
+    /// The visitor writes to the tenant's scripted assistant (`POST /api/widget/chat`).
+    case chat(widget: String, message: String)
     case requestHandoff(widget: String, history: [ChatTurn], lastUserMessage: String?)
     case submitEmail(widget: String, email: String, message: String?)
     case widgetSend(widget: String, text: String)
@@ -101,7 +103,7 @@ public enum Action: Hashable, Sendable {
     /// Who acts: the widget, agent or user handle.
     public var actor: String {
         switch self {
-        case .requestHandoff(let w, _, _), .submitEmail(let w, _, _), .widgetSend(let w, _), .endChat(let w): w
+        case .chat(let w, _), .requestHandoff(let w, _, _), .submitEmail(let w, _, _), .widgetSend(let w, _), .endChat(let w): w
         case .login(let a), .logout(let a), .heartbeat(let a), .setStatus(let a, _), .closeTab(let a), .pickUp(let a, _),
             .agentSend(let a, _, _), .resolve(let a, _):
             a
@@ -118,11 +120,14 @@ public struct ResultExpectation: Hashable, Sendable {
     public var status: String?
     /// A text the widget must show as a result (e.g. "An agent will be with you shortly...").
     public var text: String?
+    /// For a chat step: the assistant's replies, exactly and in order.
+    public var replies: [String]?
 
-    public init(error: String? = nil, status: String? = nil, text: String? = nil) {
+    public init(error: String? = nil, status: String? = nil, text: String? = nil, replies: [String]? = nil) {
         self.error = error
         self.status = status
         self.text = text
+        self.replies = replies
     }
 
     public static let success = ResultExpectation()

@@ -44,7 +44,7 @@ struct AgentController {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let tenant = try identity.requireTenant()
-        let body = try await JSONBody.decode(CreateAgentRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: CreateAgentRequest.self, context: context)
         let new = try Self.newAgent(body, tenant: tenant)
         let agent = try await store.addAgent(new, by: identity.caller)
         return try JSONResponse.make(WireMapping.agent(agent))
@@ -59,7 +59,7 @@ struct AgentController {
         let identity = try context.requireIdentity()
         _ = try identity.requireTenant()
         let agentID = try RequestParameters.agentID(context)
-        let body = try await JSONBody.decode(StatusRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: StatusRequest.self, context: context)
         let status = try FieldRules.agentStatus(body.status)
         // The engine scopes the agent to the caller's tenant: another tenant's agent is 404.
         _ = try await store.setAgentStatus(agentID, to: status, by: identity.caller)

@@ -32,7 +32,7 @@ struct AuthController {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(LoginRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: LoginRequest.self, context: context)
         let user = try await store.login(email: body.email, password: body.password)
         let token = try await dependencies.tokens.issue(for: user)
         return try JSONResponse.make(LoginResponse(token: token, user: WireMapping.user(user)))

@@ -97,7 +97,7 @@ struct HandoffController {
 
     @Sendable func sendMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let handoffID = try RequestParameters.handoffID(context)
-        let body = try await JSONBody.decode(SendMessageRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: SendMessageRequest.self, context: context)
         let agent = try await callerAgent(context)
         let message = try await store.postAgentMessage(body.message, handoff: handoffID, by: agent)
         return try JSONResponse.make(WireMapping.message(message))
@@ -106,7 +106,7 @@ struct HandoffController {
     @Sendable func assign(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let handoffID = try RequestParameters.handoffID(context)
-        let body = try await JSONBody.decode(AssignRequest.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: AssignRequest.self, context: context)
         let agentID = try FieldRules.identifier(body.agentId, field: "agentId", as: AgentID.self)
         _ = try identity.requireTenant()
         // The engine scopes both ids to the caller's tenant: another tenant's agent or handoff is 404.

@@ -38,7 +38,7 @@ struct TenantController {
     @Sendable func setRouting(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let tenant = try identity.requireTenant()
-        let body = try await JSONBody.decode(RoutingBody.self, from: request, maxBytes: dependencies.maxBodyBytes)
+        let body = try await request.decode(as: RoutingBody.self, context: context)
         let routing = try FieldRules.routing(body.routing)
         let updated = try await store.setRouting(routing, tenant: tenant, by: identity.caller)
         return try JSONResponse.make(RoutingBody(routing: updated.routing.rawValue))

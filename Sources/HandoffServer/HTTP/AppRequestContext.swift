@@ -5,8 +5,9 @@ import NIOCore
 
 /// The per-request context of every route, HTTP and WebSocket alike.
 ///
-/// Carries the peer address (rate limiting, logs) and, once ``AgentAuthMiddleware`` ran, the
-/// authenticated caller. Lives as long as one request.
+/// Carries the peer address (rate limiting, logs), the body limit, and once authenticated the
+/// caller: an agent's ``Identity`` (``AgentAuthMiddleware``) or a widget's ``WidgetAccess``
+/// (``WidgetKeyMiddleware``, or ``WidgetController`` for keys in a body). Lives as long as one request.
 public struct AppRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
@@ -14,11 +15,29 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext, Remote
     public let remoteAddress: SocketAddress?
     /// Set by ``AgentAuthMiddleware`` on agent routes.
     var identity: Identity?
+    /// Set by widget authentication on widget routes.
+    var widget: WidgetAccess?
+    /// Made by ``WidgetCORSMiddleware`` on widget routes: widget authentication notes the
+    /// caller there, so the CORS headers (outside) can answer for the tenant's origins.
+    var widgetNote: WidgetAccessNote?
+    /// Largest body read (``ServerConfiguration/maxBodyBytes``, set by ``RequestLimitsMiddleware``).
+    var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
+
+    /// Bodies are read through ``ContractRequestDecoder``: the contract's 400 details, 413 past the limit.
+    public var requestDecoder: ContractRequestDecoder { ContractRequestDecoder() }
+    public var maxUploadSize: Int { maxBodyBytes }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The tenant of an authenticated widget route.
+    /// - Throws: 401 "Invalid API key" when the route was not authenticated.
+    func requireWidget() throws(HandoffError) -> WidgetAccess {
+        guard let widget else { throw .invalidAPIKey }
+        return widget
     }
 
     /// The authenticated caller of an agent route.

@@ -15,6 +15,7 @@ import NIOCore
 /// | handoffNotFound | 404 | `{"error":"Handoff not found"}` |
 /// | agentNotFound | 404 | `{"error":"Agent record not found"}` |
 /// | tenantNotFound | 404 | `{"error":"Tenant not found"}` |
+/// | chatNotFound | 404 | `{"error":"Chat not found"}` (another tenant's chat history) |
 /// | handoffNotAvailable | 400 | `{"error":"Handoff is not available"}` |
 /// | handoffNotActive | 400 | `{"error":"Handoff is not active"}` |
 /// | invalidInput | 400 | `{"error":<problem>,"details":[{field,problem}]}` |
@@ -31,7 +32,7 @@ import NIOCore
 extension HandoffError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch code {
-        case .handoffNotFound, .agentNotFound, .tenantNotFound: .notFound
+        case .handoffNotFound, .agentNotFound, .tenantNotFound, .chatNotFound: .notFound
         case .handoffNotAvailable, .handoffNotActive, .invalidInput: .badRequest
         case .notAssignee, .forbidden, .domainNotAllowed, .tenantSuspended: .forbidden
         case .invalidAPIKey, .invalidCredentials, .userNotFound: .unauthorized

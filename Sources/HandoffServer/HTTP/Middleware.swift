@@ -4,6 +4,7 @@ import HandoffEngine
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 // MARK: - Observability (outermost)
 
@@ -49,29 +50,88 @@ struct ObservabilityMiddleware: RouterMiddleware {
 
 // MARK: - CORS for widget routes
 
-/// Widget routes (`/api/widget/…`) answer any origin, on every response including errors, and
-/// answer `OPTIONS` preflights with 204 — the widget is embedded on customers' sites.
+/// Widget routes (`/api/widget/…`) answer cross-origin requests on every response, errors
+/// included; the widget is embedded on customers' sites.
+///
+/// - A response for a caller whose tenant's allowed domains admit the request's `Origin`
+///   (widget authentication notes that in ``AppRequestContext/widgetNote``) echoes the origin
+///   with `Access-Control-Allow-Credentials: true` and `Vary: Origin`: browsers refuse `*` for
+///   credentialed requests, and the widget's end-chat beacon on page unload is one.
+/// - Any other response (no `Origin`, an origin the tenant does not admit, a refused key):
+///   `Access-Control-Allow-Origin: *`.
+/// - `OPTIONS` preflights get 204. They carry no key, so no tenant can be asked: an http(s)
+///   `Origin` is echoed with credentials allowed (the widget API uses no cookies, so this grants
+///   nothing a plain request could not do; the key and referrer are still checked on the request
+///   itself), anything else gets `*`.
 struct WidgetCORSMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     static let prefix = "/api/widget/"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix(Self.prefix) else { return try await next(request, context) }
+        let origin = request.headers[.origin].flatMap { Self.isWebOrigin($0) ? $0 : nil }
         if request.method == .options {
             var response = Response(status: .noContent)
-            Self.addHeaders(&response.headers)
+            Self.addHeaders(&response.headers, credentialedOrigin: origin)
             response.headers[.accessControlMaxAge] = "86400"
             return response
         }
+        var context = context
+        let note = WidgetAccessNote()
+        context.widgetNote = note
+        // Refusals are responses by now: the error mapping sits inside this middleware.
         var response = try await next(request, context)
-        Self.addHeaders(&response.headers)
+        Self.addHeaders(&response.headers, credentialedOrigin: note.originAllowed ? origin : nil)
         return response
     }
 
-    static func addHeaders(_ headers: inout HTTPFields) {
-        headers[.accessControlAllowOrigin] = "*"
+    /// `https://host[:port]` or `http://…`; not `null` or other schemes.
+    static func isWebOrigin(_ origin: String) -> Bool {
+        origin.hasPrefix("https://") || origin.hasPrefix("http://")
+    }
+
+    static func addHeaders(_ headers: inout HTTPFields, credentialedOrigin: String?) {
+        if let credentialedOrigin {
+            headers[.accessControlAllowOrigin] = credentialedOrigin
+            headers[.accessControlAllowCredentials] = "true"
+            headers[.vary] = "Origin"
+        } else {
+            headers[.accessControlAllowOrigin] = "*"
+        }
         headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
         headers[.accessControlAllowHeaders] = "Content-Type"
+    }
+}
+
+/// Where widget authentication leaves its verdict for ``WidgetCORSMiddleware``, which runs
+/// outside it and so never sees the inner context.
+final class WidgetAccessNote: Sendable {
+    private let allowed = Mutex(false)
+
+    var originAllowed: Bool { allowed.withLock { $0 } }
+
+    func record(_ access: WidgetAccess) {
+        allowed.withLock { $0 = access.originAllowed }
+    }
+}
+
+// MARK: - Widget keys
+
+/// Authenticates the widget routes whose key travels in the query (the polls, the history,
+/// the widget socket's upgrade): `?apiKey=&referrer=`, checked by the store with the request's
+/// `Origin`, charged to the key's rate limit; the caller lands in
+/// ``AppRequestContext/widget``. Routes whose key is in a JSON body authenticate in
+/// ``WidgetController`` instead, from the body they decode once.
+struct WidgetKeyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let dependencies: ServerDependencies
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.widget = try await dependencies.widgetAccess(
+            apiKey: RequestParameters.query(request, "apiKey"), referrer: RequestParameters.query(request, "referrer"),
+            request: request, note: context.widgetNote)
+        return try await next(request, context)
     }
 }
 
@@ -89,6 +149,8 @@ struct RequestLimitsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { throw APIError.payloadTooLarge }
+        var context = context
+        context.maxBodyBytes = maxBodyBytes
         if let perAddress {
             let key = ClientAddress.key(request: request, context: context, trustForwardedFor: trustForwardedFor)
             if case .limited(let seconds) = perAddress.check(key) {
@@ -122,7 +184,7 @@ extension HTTPField.Name {
 
 /// Serves ``ServerConfiguration/publicDirectory`` through Hummingbird's `FileMiddleware`
 /// (content types by extension, `ETag`/`Last-Modified`, ranges) for `GET`/`HEAD` requests no
-/// route answered, outside `/api/`. A script gets `Access-Control-Allow-Origin: *`, so a page on
+/// route answered, outside `/api/`. A script (a JavaScript content type) gets `Access-Control-Allow-Origin: *`, so a page on
 /// any origin can load it with `crossorigin`. A missing file is the usual JSON 404.
 struct PublicFilesMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -136,8 +198,9 @@ struct PublicFilesMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         var response = try await files.handle(request, context: context, next: next)
+        // By the content type FileMiddleware chose (`text/javascript`, `application/javascript`).
         if response.status == .ok || response.status == .notModified || response.status == .partialContent,
-            request.uri.path.hasSuffix(".js") || request.uri.path.hasSuffix(".mjs")
+            response.headers[.contentType]?.contains("javascript") == true
         {
             response.headers[.accessControlAllowOrigin] = "*"
         }

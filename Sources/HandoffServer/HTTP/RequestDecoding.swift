@@ -6,15 +6,18 @@ import NIOCore
 
 // MARK: - JSON bodies
 
+/// The context's request decoder (`request.decode(as:context:)`): the body is read up to the
+/// context's ``AppRequestContext/maxBodyBytes`` (413 past it) and decoded with ``JSONBody``'s
+/// rules, so every handler answers a bad body the same way.
+public struct ContractRequestDecoder: RequestDecoder {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        try JSONBody.decode(T.self, from: try await JSONBody.collect(request, maxBytes: context.maxUploadSize))
+    }
+}
+
 /// Reads request bodies into the wire types, turning every way a body can be wrong into a 400
 /// with field-level details (never a 500), and an oversized body into 413.
 enum JSONBody {
-    /// Collects at most `maxBytes` of the body and decodes it.
-    /// - Throws: 413 ``APIError/payloadTooLarge``, or 400 with details.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, maxBytes: Int) async throws -> T {
-        try decode(T.self, from: try await collect(request, maxBytes: maxBytes))
-    }
-
     /// The raw body, at most `maxBytes` long.
     static func collect(_ request: Request, maxBytes: Int) async throws -> ByteBuffer {
         do {

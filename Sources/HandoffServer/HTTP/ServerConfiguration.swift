@@ -36,6 +36,7 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits: RateLimits
     /// Largest accepted request body, in bytes; larger ones get 413. Default 65 536 (64 KiB).
     public var maxBodyBytes: Int
+    public static let defaultMaxBodyBytes = 64 * 1024
 
     // MARK: Background work
 
@@ -67,7 +68,7 @@ public struct ServerConfiguration: Sendable {
     /// - Parameter jwtSecret: required, at least 32 bytes; every other value has its documented default.
     public init(
         jwtSecret: String, host: String = "127.0.0.1", port: Int = 8080, tokenLifetime: Duration = .seconds(12 * 3600),
-        rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = 64 * 1024,
+        rateLimits: RateLimits = RateLimits(), maxBodyBytes: Int = defaultMaxBodyBytes,
         sweepInterval: Duration? = .seconds(10),
         webSocket: WebSocket = WebSocket(), requestLogLevel: Logger.Level = .debug, serverName: String? = "handoff-server",
         publicDirectory: String? = nil

@@ -1,4 +1,5 @@
 import HandoffEngine
+import Hummingbird
 
 /// What every controller needs, built once by ``buildApplication(configuration:store:clock:logger:onListening:)``.
 struct ServerDependencies: Sendable {
@@ -13,18 +14,21 @@ struct ServerDependencies: Sendable {
 
     var maxBodyBytes: Int { configuration.maxBodyBytes }
 
-    /// The tenant a widget request acts for: the API key's (O(1) lookup in the store), after
-    /// the referrer check, then charged to the key's rate limit.
+    /// Who a widget request acts for: the API key's tenant (O(1) lookup in the store), after
+    /// the referrer check, with whether the tenant admits the request's `Origin`; then charged
+    /// to the key's rate limit. The one place widget keys are checked, wherever the key travels.
+    /// The verdict is noted for ``WidgetCORSMiddleware`` when `note` is given.
     ///
     /// - Throws: 401 "Invalid API key" for a missing, malformed, unknown or expired key; 403
     ///   "Domain not allowed" / "Tenant is suspended"; 429 when the key is over its rate.
-    func widgetTenant(apiKey: String?, referrer: String?) async throws -> TenantID {
+    func widgetAccess(apiKey: String?, referrer: String?, request: Request, note: WidgetAccessNote?) async throws -> WidgetAccess {
         guard let apiKey, !apiKey.isEmpty else { throw HandoffError.invalidAPIKey }
-        let tenant = try await store.authenticateWidget(apiKey: apiKey, referrer: referrer)
-        if let keyLimiter, case .limited(let seconds) = keyLimiter.check("\(tenant)/\(APIKey.prefix(of: apiKey))") {
+        let access = try await store.widgetAccess(apiKey: apiKey, referrer: referrer, origin: request.headers[.origin])
+        note?.record(access)
+        if let keyLimiter, case .limited(let seconds) = keyLimiter.check("\(access.tenant)/\(APIKey.prefix(of: apiKey))") {
             metrics.recordRateLimited(.apiKey)
             throw APIError.tooManyRequests(retryAfterSeconds: seconds)
         }
-        return tenant
+        return access
     }
 }

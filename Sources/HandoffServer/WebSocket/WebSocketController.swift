@@ -40,17 +40,21 @@ struct WebSocketController {
     /// The upgrade routes, on the WebSocket router.
     func addRoutes(to router: Router<AppRequestContext>) {
         router.ws(RouterPath(APIPath.agentSocket), shouldUpgrade: allowAgentUpgrade, onUpgrade: agentSocket)
-        router.ws(RouterPath(APIPath.widgetSocket), shouldUpgrade: allowWidgetUpgrade, onUpgrade: widgetSocket)
+        // The key is checked by the same middleware as the widget's HTTP polls; the caller
+        // travels in the context to the upgraded socket.
+        router.group().add(middleware: WidgetKeyMiddleware(dependencies: dependencies))
+            .ws(RouterPath(APIPath.widgetSocket), shouldUpgrade: allowWidgetUpgrade, onUpgrade: widgetSocket)
     }
 
     /// Plain HTTP requests to the socket paths (not upgraded): the reason, as JSON.
     var httpEndpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get(RouterPath(APIPath.agentSocket)) { _, _ -> Response in throw APIError.webSocketRequired }
-        routes.get(RouterPath(APIPath.widgetSocket)) { request, _ -> Response in
-            _ = try await widgetTarget(request)
-            throw APIError.webSocketRequired
-        }
+        routes.group().add(middleware: WidgetKeyMiddleware(dependencies: dependencies))
+            .get(RouterPath(APIPath.widgetSocket)) { request, context -> Response in
+                _ = try await widgetTarget(request, context)
+                throw APIError.webSocketRequired
+            }
         return routes
     }
 
@@ -62,7 +66,7 @@ struct WebSocketController {
 
     @Sendable private func allowWidgetUpgrade(_ request: Request, context: AppRequestContext) async throws -> RouterShouldUpgrade {
         guard withinAddressLimit(request, context) else { return .dontUpgrade }
-        _ = try await widgetTarget(request)
+        _ = try await widgetTarget(request, context)
         return .upgrade([:])
     }
 
@@ -76,10 +80,9 @@ struct WebSocketController {
         return true
     }
 
-    /// The widget socket's tenant and handoff, from the query.
-    private func widgetTarget(_ request: Request) async throws -> (TenantID, Handoff) {
-        let tenant = try await dependencies.widgetTenant(
-            apiKey: RequestParameters.query(request, "apiKey"), referrer: RequestParameters.query(request, "referrer"))
+    /// The widget socket's tenant (authenticated by ``WidgetKeyMiddleware``) and handoff, from the query.
+    private func widgetTarget(_ request: Request, _ context: AppRequestContext) async throws -> (TenantID, Handoff) {
+        let tenant = try context.requireWidget().tenant
         guard let text = RequestParameters.query(request, "handoffId"), let id = HandoffID(text) else { throw HandoffError.handoffNotFound }
         return (tenant, try await store.handoff(id, tenant: tenant))
     }
@@ -134,8 +137,7 @@ struct WebSocketController {
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<AppRequestContext>
     ) async throws {
         let request = context.request
-        guard let apiKey = RequestParameters.query(request, "apiKey"),
-              let tenant = try? await store.authenticateWidget(apiKey: apiKey, referrer: RequestParameters.query(request, "referrer")),
+        guard let tenant = context.requestContext.widget?.tenant,
               let handoffID = RequestParameters.query(request, "handoffId").flatMap({ HandoffID($0) }),
               let handoff = try? await store.handoff(handoffID, tenant: tenant)
         else {

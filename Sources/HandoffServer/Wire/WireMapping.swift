@@ -73,6 +73,14 @@ enum WireMapping {
         return HandoffStatusResponse(status: s.status, agentName: s.agentName, pickedUpAt: s.pickedUpAt?.iso8601, resolvedAt: s.resolvedAt?.iso8601)
     }
 
+    /// A chat's history; `handoffStatus` is the status poll's word for the handoff, or `none`.
+    static func history(_ h: ChatHistory) -> ChatHistoryResponse {
+        ChatHistoryResponse(
+            chatId: h.chatID.rawValue, handoffId: h.handoff?.id.description,
+            handoffStatus: h.handoff.map { WidgetStatus($0, agentName: nil).status } ?? "none",
+            messages: h.lines.map { ChatHistoryMessage(id: $0.id.description, role: $0.role.rawValue, content: $0.content, timestamp: $0.timestamp.iso8601) })
+    }
+
     static func dashboard(_ m: TenantMetrics) -> DashboardMetricsBody {
         DashboardMetricsBody(
             requestsInWindow: m.requestsInWindow, totalRequests: m.totalRequests, pickedUp: m.pickedUp, resolved: m.resolved,

@@ -174,7 +174,7 @@ import Testing
             #expect(
                 lines(error.issues) == [
                     "\(f):2:11: tenants.acme: missing required key 'name'",
-                    "\(f):2:18: tenants.acme.nme: unknown key 'nme'; expected one of: name, status, allowedDomains, apiKeys, users, agents, routing",
+                    "\(f):2:18: tenants.acme.nme: unknown key 'nme'; expected one of: name, status, allowedDomains, apiKeys, users, agents, routing, passwordIterations, assistant",
                     "\(dir.path)/b.yaml:4:16: steps[0].wait: must be longer than 0, found '0s'",
                 ])
         }

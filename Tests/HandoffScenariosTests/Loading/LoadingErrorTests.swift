@@ -19,7 +19,7 @@ import Testing
         #expect(
             lines(found) == [
                 "s.yaml:3:3: tenants.acme: missing required key 'name'",
-                "s.yaml:4:5: tenants.acme.nmae: unknown key 'nmae'; expected one of: name, status, allowedDomains, apiKeys, users, agents, routing",
+                "s.yaml:4:5: tenants.acme.nmae: unknown key 'nmae'; expected one of: name, status, allowedDomains, apiKeys, users, agents, routing, passwordIterations, assistant",
             ])
     }
 
@@ -309,9 +309,9 @@ import Testing
 }
 
 let allVerbs =
-    "request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting, wait, race, "
+    "chat, request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting, wait, race, "
     + "expectWidget, expectAgent, expectQueue, expectHandoff, expectHistory, expectMetrics"
-let actionVerbs = "request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting"
+let actionVerbs = "chat, request, submitEmail, send, endChat, login, logout, heartbeat, closeTab, setStatus, pickUp, reply, resolve, assign, setRouting"
 
 /// Parameters of checks and expectations that cannot hold together.
 @Suite struct CheckShapeTests {
