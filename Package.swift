@@ -126,6 +126,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The bare-framework baseline of scripts/bench-server (not a product users need).
+        .executableTarget(
+            name: "bench-hello",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/BenchHello",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests (one target per library with code to test, plus the live integration tests)
 
         .testTarget(name: "HandoffEngineTests", dependencies: ["HandoffEngine", "HandoffTestSupport"], swiftSettings: swiftSettings),

@@ -90,6 +90,8 @@ import Testing
         ("example.com", true), ("https://EXAMPLE.com", true), ("https://shop.test/page", true),
         ("https://evil.com", false), ("https://notexample.com", false), ("https://example.com.evil.net", false),
         ("https://example.org", false), ("", false),
+        ("https://ann@example.com/x", true), ("https://example.com@evil.com/", false), ("example.com:8080", true),
+        ("shop.test?x=1", true), ("https://[::1]:8080/", false), ("https://", false), ("https://:443/", false),
     ])
     func allowedDomains(referrer: String, allowed: Bool) throws {
         var world = World()

@@ -289,14 +289,32 @@ extension HandoffCore {
 
     static func checkReferrer(_ referrer: String?, allowed: [String]) throws(HandoffError) {
         guard !allowed.isEmpty else { return }
-        guard let referrer, let host = URL(string: referrer)?.host ?? URL(string: "https://" + referrer)?.host else {
-            throw .domainNotAllowed
-        }
+        guard let referrer, let host = referrerHost(referrer) else { throw .domainNotAllowed }
         let h = host.lowercased()
         let ok = allowed.contains { domain in
             let d = domain.lowercased()
             return h == d || h.hasSuffix("." + d)
         }
         if !ok { throw .domainNotAllowed }
+    }
+
+    /// The host of a referrer or origin: `https://user@Shop.example:8443/p?q` → `Shop.example`;
+    /// a bare `shop.example/page` (the reference widget sends `location.host`) works too.
+    /// `nil` when there is none. Read by hand: on every widget request, Foundation's URL
+    /// parser cost more than the rest of the key check.
+    static func referrerHost(_ text: String) -> Substring? {
+        var rest = Substring(text)
+        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host: Substring
+        if authority.first == "[" {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[...close]
+        } else {
+            host = authority[..<(authority.firstIndex(of: ":") ?? authority.endIndex)]
+        }
+        return host.isEmpty ? nil : host
     }
 }

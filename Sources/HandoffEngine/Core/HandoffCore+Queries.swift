@@ -9,6 +9,19 @@ extension HandoffCore {
 
     public func user(_ id: UserID) -> User? { users[id] }
 
+    /// The widget's status poll of a handoff of `tenant`, with its assignee's name. Reads only.
+    public func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {
+        let record = handoffs[try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))]
+        return WidgetStatus(record.handoff, agentName: record.agent >= 0 ? agents[record.agent].agent.name : nil)
+    }
+
+    /// An account and its tenant's status (`nil` for platform staff): what checking a session
+    /// token needs, in one read.
+    public func session(_ id: UserID) -> AccountSession? {
+        guard let user = users[id] else { return nil }
+        return AccountSession(user: user, tenantStatus: user.tenantID.flatMap { tenantSlots[$0] }.map { tenants[$0].tenant.status })
+    }
+
     public func user(email: String) -> User? {
         userByEmail[Self.emailKey(email)].flatMap { users[$0] }
     }

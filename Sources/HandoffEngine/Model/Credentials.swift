@@ -128,6 +128,18 @@ public struct WidgetKey: Sendable {
     }
 }
 
+/// An account as a session check sees it (``HandoffCore/session(_:)``).
+public struct AccountSession: Hashable, Sendable {
+    public var user: User
+    /// The account's tenant's status; `nil` for platform staff.
+    public var tenantStatus: Tenant.Status?
+
+    public init(user: User, tenantStatus: Tenant.Status?) {
+        self.user = user
+        self.tenantStatus = tenantStatus
+    }
+}
+
 /// Who a widget request acts for: the key's tenant, and whether that tenant's allowed domains
 /// admit the request's `Origin` (then the server echoes it for credentialed requests).
 public struct WidgetAccess: Hashable, Sendable {

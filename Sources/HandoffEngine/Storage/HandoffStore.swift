@@ -56,6 +56,10 @@ public protocol HandoffStore: Sendable {
     // MARK: Queries
     func tenant(_ id: TenantID) async -> Tenant?
     func user(_ id: UserID) async -> User?
+    /// ``HandoffCore/widgetStatus(_:tenant:)``: the status poll in one read.
+    func widgetStatus(_ handoffID: HandoffID, tenant: TenantID) async throws(HandoffError) -> WidgetStatus
+    /// ``HandoffCore/session(_:)``.
+    func session(_ id: UserID) async -> AccountSession?
     func agent(_ id: AgentID, tenant: TenantID) async throws(HandoffError) -> Agent
     func agents(tenant: TenantID) async throws(HandoffError) -> [Agent]
     func availableAgents(tenant: TenantID) async throws(HandoffError) -> [Agent]

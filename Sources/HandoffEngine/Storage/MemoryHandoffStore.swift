@@ -251,6 +251,12 @@ public final class MemoryHandoffStore: HandoffStore {
     public func tenant(_ id: TenantID) -> Tenant? { withCore { $0.tenant(id) } }
     public func user(_ id: UserID) -> User? { withCore { $0.user(id) } }
 
+    public func session(_ id: UserID) -> AccountSession? { withCore { $0.session(id) } }
+
+    public func widgetStatus(_ handoffID: HandoffID, tenant: TenantID) throws(HandoffError) -> WidgetStatus {
+        try read { core throws(HandoffError) in try core.widgetStatus(handoffID, tenant: tenant) }
+    }
+
     public func agent(_ id: AgentID, tenant: TenantID) throws(HandoffError) -> Agent {
         try read { core throws(HandoffError) in try core.agent(id, tenant: tenant) }
     }

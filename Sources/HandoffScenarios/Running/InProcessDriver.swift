@@ -140,13 +140,7 @@ public final class InProcessDriver: ScenarioDriver {
     }
 
     public func widgetStatus(_ widget: WidgetActor, handoff: HandoffID) async throws(RequestFailure) -> WidgetStatus {
-        try wrap { () throws(HandoffError) in
-            let tenant = try widgetTenant(widget)
-            let h = try store.handoff(handoff, tenant: tenant)
-            // Looked up as the server's route does: an assignee that cannot be read leaves the name out.
-            let name = h.assignedAgentID.flatMap { try? store.agent($0, tenant: tenant).name }
-            return WidgetStatus(h, agentName: name)
-        }
+        try wrap { () throws(HandoffError) in try store.widgetStatus(handoff, tenant: try widgetTenant(widget)) }
     }
 
     public func widgetMessages(_ widget: WidgetActor, handoff: HandoffID, since: Timestamp?) async throws(RequestFailure) -> [ObservedMessage] {

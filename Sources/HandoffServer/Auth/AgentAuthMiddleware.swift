@@ -14,10 +14,10 @@ struct AgentAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = Self.bearerToken(request.headers[.authorization]) else { throw APIError.notAuthenticated }
-        let identity = try await tokens.authenticate(token: token, store: store)
-        if let tenantID = identity.tenantID {
-            guard let tenant = await store.tenant(tenantID) else { throw APIError.invalidToken }
-            if tenant.status == .suspended { throw HandoffError.tenantSuspended }
+        let (identity, tenantStatus) = try await tokens.authenticate(token: token, store: store)
+        if identity.tenantID != nil {
+            guard let tenantStatus else { throw APIError.invalidToken }
+            if tenantStatus == .suspended { throw HandoffError.tenantSuspended }
         }
         var context = context
         context.identity = identity

@@ -1,6 +1,7 @@
 import Foundation
 import HandoffEngine
 import JWTKit
+import Synchronization
 
 /// The claims of an agent session token (docs/api.md), signed HS256.
 struct SessionClaims: JWTPayload, Equatable {
@@ -27,6 +28,10 @@ struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
     private let clock: any WallClock
     private let lifetime: Duration
+    /// Tokens whose signature was verified, with what they claim: a token is the same bytes on
+    /// every poll, and verifying it (an actor hop, HMAC, base64 and a JSON decode) cost more
+    /// than the poll. Expiry and the store are still checked every time. Bounded: emptied when full.
+    private let verified = VerifiedTokens(capacity: 10_000)
 
     /// - Precondition: `secret` is at least ``ServerConfiguration/minimumSecretBytes`` long
     ///   (``ServerConfiguration/validate()`` checks it; jwt-kit asserts on shorter keys).
@@ -52,23 +57,53 @@ struct TokenAuthority: Sendable {
     /// The caller a bearer token stands for.
     /// - Throws: ``APIError/invalidToken`` for a bad signature, a malformed or expired token,
     ///   or a user the store no longer has in that tenant.
-    func authenticate(token: String, store: any HandoffStore) async throws(APIError) -> Identity {
-        let claims: SessionClaims
-        do {
-            claims = try await keys.verify(token, as: SessionClaims.self)
-        } catch {
-            throw .invalidToken
-        }
-        let now = Date(timeIntervalSince1970: Double(clock.now().milliseconds) / 1000)
-        guard now < claims.exp.value, let userID = UserID(claims.userId) else { throw .invalidToken }
-        let tenantID: TenantID?
-        if let text = claims.tenantId {
-            guard let id = TenantID(text) else { throw .invalidToken }
-            tenantID = id
+    func authenticate(token: String, store: any HandoffStore) async throws(APIError) -> (Identity, tenantStatus: Tenant.Status?) {
+        let claim: VerifiedTokens.Claim
+        if let known = verified.claim(token) {
+            claim = known
         } else {
-            tenantID = nil
+            let claims: SessionClaims
+            do {
+                claims = try await keys.verify(token, as: SessionClaims.self)
+            } catch {
+                throw .invalidToken
+            }
+            guard let userID = UserID(claims.userId) else { throw .invalidToken }
+            let tenantID: TenantID?
+            if let text = claims.tenantId {
+                guard let id = TenantID(text) else { throw .invalidToken }
+                tenantID = id
+            } else {
+                tenantID = nil
+            }
+            claim = VerifiedTokens.Claim(userID: userID, tenantID: tenantID, expiresAtMilliseconds: Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded(.down)))
+            verified.remember(token, claim)
         }
-        guard let user = await store.user(userID), user.tenantID == tenantID else { throw .invalidToken }
-        return Identity(userID: user.id, tenantID: user.tenantID, role: user.role)
+        guard clock.now().milliseconds < claim.expiresAtMilliseconds else { throw .invalidToken }
+        guard let session = await store.session(claim.userID), session.user.tenantID == claim.tenantID else { throw .invalidToken }
+        return (Identity(userID: session.user.id, tenantID: session.user.tenantID, role: session.user.role), session.tenantStatus)
+    }
+}
+
+/// The claims of tokens whose signature checked out, by token (see ``TokenAuthority``).
+final class VerifiedTokens: Sendable {
+    struct Claim: Sendable {
+        var userID: UserID
+        var tenantID: TenantID?
+        var expiresAtMilliseconds: Int64
+    }
+
+    private let claims = Mutex<[String: Claim]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func claim(_ token: String) -> Claim? { claims.withLock { $0[token] } }
+
+    func remember(_ token: String, _ claim: Claim) {
+        claims.withLock { claims in
+            if claims.count >= capacity { claims.removeAll(keepingCapacity: true) }
+            claims[token] = claim
+        }
     }
 }

@@ -48,37 +48,37 @@ struct HandoffController {
         let tenant = try context.requireIdentity().requireTenant()
         let limit = try RequestParameters.limit(request)
         let before = try RequestParameters.timestamp(request, "before")
-        return try JSONResponse.make(try await store.handoffs(tenant: tenant, limit: limit, before: before).map(WireMapping.handoff))
+        return JSONResponse.make(try await store.handoffs(tenant: tenant, limit: limit, before: before).map(WireMapping.handoff))
     }
 
     @Sendable func pending(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireIdentity().requireTenant()
-        return try JSONResponse.make(try await store.pendingHandoffs(tenant: tenant).map(WireMapping.handoff))
+        return JSONResponse.make(try await store.pendingHandoffs(tenant: tenant).map(WireMapping.handoff))
     }
 
     @Sendable func active(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireIdentity().requireTenant()
-        return try JSONResponse.make(try await store.activeHandoffs(tenant: tenant).map(WireMapping.handoff))
+        return JSONResponse.make(try await store.activeHandoffs(tenant: tenant).map(WireMapping.handoff))
     }
 
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireIdentity().requireTenant()
         let limit = try RequestParameters.limit(request)
         let before = try RequestParameters.timestamp(request, "before")
-        return try JSONResponse.make(try await store.history(tenant: tenant, limit: limit, before: before).map(WireMapping.handoff))
+        return JSONResponse.make(try await store.history(tenant: tenant, limit: limit, before: before).map(WireMapping.handoff))
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireIdentity().requireTenant()
         let handoff = try await store.handoff(try RequestParameters.handoffID(context), tenant: tenant)
-        return try JSONResponse.make(WireMapping.handoff(handoff))
+        return JSONResponse.make(WireMapping.handoff(handoff))
     }
 
     @Sendable func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireIdentity().requireTenant()
         let since = try RequestParameters.timestamp(request, "since")
         let messages = try await store.messages(handoff: try RequestParameters.handoffID(context), tenant: tenant, since: since)
-        return try JSONResponse.make(messages.map(WireMapping.message))
+        return JSONResponse.make(messages.map(WireMapping.message))
     }
 
     // MARK: Commands
@@ -86,13 +86,13 @@ struct HandoffController {
     @Sendable func pickUp(_ request: Request, context: AppRequestContext) async throws -> Response {
         let handoffID = try RequestParameters.handoffID(context)
         let agent = try await callerAgent(context)
-        return try JSONResponse.make(WireMapping.handoff(try await store.pickUp(handoffID, by: agent)))
+        return JSONResponse.make(WireMapping.handoff(try await store.pickUp(handoffID, by: agent)))
     }
 
     @Sendable func resolve(_ request: Request, context: AppRequestContext) async throws -> Response {
         let handoffID = try RequestParameters.handoffID(context)
         let agent = try await callerAgent(context)
-        return try JSONResponse.make(WireMapping.handoff(try await store.resolve(handoffID, by: agent)))
+        return JSONResponse.make(WireMapping.handoff(try await store.resolve(handoffID, by: agent)))
     }
 
     @Sendable func sendMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -100,7 +100,7 @@ struct HandoffController {
         let body = try await request.decode(as: SendMessageRequest.self, context: context)
         let agent = try await callerAgent(context)
         let message = try await store.postAgentMessage(body.message, handoff: handoffID, by: agent)
-        return try JSONResponse.make(WireMapping.message(message))
+        return JSONResponse.make(WireMapping.message(message))
     }
 
     @Sendable func assign(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -111,7 +111,7 @@ struct HandoffController {
         _ = try identity.requireTenant()
         // The engine scopes both ids to the caller's tenant: another tenant's agent or handoff is 404.
         let handoff = try await store.assign(handoffID, to: agentID, by: identity.caller)
-        return try JSONResponse.make(WireMapping.handoff(handoff))
+        return JSONResponse.make(WireMapping.handoff(handoff))
     }
 
     /// The caller's own agent record: the agent of the token's tenant with the token's email.

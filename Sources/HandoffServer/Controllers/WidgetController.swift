@@ -80,10 +80,8 @@ struct WidgetController {
 
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireWidget().tenant
-        let handoff = try await store.handoff(try RequestParameters.handoffID(context, "handoffId"), tenant: tenant)
-        var agentName: String?
-        if let agentID = handoff.assignedAgentID { agentName = try? await store.agent(agentID, tenant: tenant).name }
-        return try JSONResponse.make(WireMapping.status(handoff, agentName: agentName))
+        let status = try await store.widgetStatus(try RequestParameters.handoffID(context, "handoffId"), tenant: tenant)
+        return JSONResponse.make(WireMapping.status(status))
     }
 
     @Sendable func postMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -98,7 +96,7 @@ struct WidgetController {
         let since = try RequestParameters.timestamp(request, "since")
         let handoffID = try RequestParameters.handoffID(context, "handoffId")
         let messages = try await store.messages(handoff: handoffID, tenant: tenant, since: since)
-        return try JSONResponse.make(MessagesResponse(messages: messages.map(WireMapping.message)))
+        return JSONResponse.make(MessagesResponse(messages: messages.map(WireMapping.message)))
     }
 
     @Sendable func endChat(_ request: Request, context: AppRequestContext) async throws -> Response {

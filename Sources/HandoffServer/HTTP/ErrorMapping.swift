@@ -134,15 +134,27 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Builds JSON responses and WebSocket frames; the one encoder configuration of the server.
 enum JSONResponse {
-    static func encode(_ value: some Encodable) throws -> Data {
+    /// One encoder for every response (its options never change after this).
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        return try encoder.encode(value)
+        return encoder
+    }()
+
+    static func encode(_ value: some Encodable) throws -> Data {
+        try encoder.encode(value)
     }
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encode(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        response(ByteBuffer(bytes: try encode(value)), status: status)
+    }
+
+    /// The polled responses: written by ``JSONWriter``, the same JSON without `JSONEncoder`'s cost.
+    static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+        response(ByteBuffer(bytes: value.jsonBytes), status: status)
+    }
+
+    private static func response(_ body: ByteBuffer, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
     }
 }

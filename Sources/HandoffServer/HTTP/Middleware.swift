@@ -26,8 +26,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
             response = try APIError.internalError.response(from: request, context: context)
         }
         let elapsed = ContinuousClock.now - start
-        let route = Self.routeLabel(context.endpointPath)
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: elapsed)
+        let route = metrics.recordRequest(endpoint: context.endpointPath, method: request.method, status: response.status.code, duration: elapsed)
         // Hummingbird keeps the request id in the logger's metadata (`context.id` force-unwraps
         // it); a log handler that stores no metadata must not crash the server.
         if let id = context.logger[metadataKey: "hb.request.id"] { response.headers[.requestID] = "\(id)" }
@@ -41,11 +40,6 @@ struct ObservabilityMiddleware: RouterMiddleware {
         return response
     }
 
-    /// `/api/widget-handoffs/{id}/pickup` → `/api/widget-handoffs/:id/pickup`; unmatched → `unmatched`.
-    static func routeLabel(_ endpointPath: String?) -> String {
-        guard let path = endpointPath, path.hasPrefix("/") else { return "unmatched" }
-        return String(path.compactMap { $0 == "{" ? ":" : $0 == "}" ? nil : $0 })
-    }
 }
 
 // MARK: - CORS for widget routes

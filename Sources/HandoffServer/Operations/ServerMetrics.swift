@@ -1,6 +1,8 @@
 import CoreMetrics
+import HTTPTypes
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The server's own metrics, recorded through swift-metrics into an injected swift-prometheus
 /// registry and exposed as Prometheus text by ``render(gauges:)`` (`GET /metrics`).
@@ -38,6 +40,22 @@ final class ServerMetrics: Sendable {
     private let rateLimitedByAddress: CoreMetrics.Counter
     private let rateLimitedByAPIKey: CoreMetrics.Counter
 
+    /// The series of one route, method and status, made once: the registry's own lookup (label
+    /// checks, hashing, its lock) cost a microsecond a request.
+    private struct RequestKey: Hashable {
+        var endpoint: String?
+        var method: HTTPRequest.Method
+        var status: Int
+    }
+
+    private struct RequestSeries {
+        var route: String
+        var count: CoreMetrics.Counter
+        var duration: Metrics.Timer
+    }
+
+    private let series = Mutex<[RequestKey: RequestSeries]>([:])
+
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [Self.durationName: Self.durationBuckets.map { .nanoseconds(Int64(($0 * 1e9).rounded())) }]
@@ -55,12 +73,34 @@ final class ServerMetrics: Sendable {
     // MARK: Recording
 
     /// One response: counted by route pattern, method and status; timed by route and method.
-    /// (The registry returns the existing series for known labels.)
-    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        CoreMetrics.Counter(label: Self.requestsName, dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
-            .increment()
-        Metrics.Timer(label: Self.durationName, dimensions: [("route", route), ("method", method)], factory: factory)
-            .record(duration: duration)
+    /// `endpoint` is the router's matched path (`/api/widget-handoffs/{id}/pickup`), `nil` for
+    /// none. Returns the route label (`/api/widget-handoffs/:id/pickup`, or `unmatched`).
+    @discardableResult
+    func recordRequest(endpoint: String?, method: HTTPRequest.Method, status: Int, duration: Duration) -> String {
+        let key = RequestKey(endpoint: endpoint, method: method, status: status)
+        let known = series.withLock { $0[key] }
+        let entry = known ?? makeSeries(key)
+        entry.count.increment()
+        entry.duration.record(duration: duration)
+        return entry.route
+    }
+
+    private func makeSeries(_ key: RequestKey) -> RequestSeries {
+        let route = Self.routeLabel(key.endpoint)
+        let method = key.method.rawValue
+        let entry = RequestSeries(
+            route: route,
+            count: CoreMetrics.Counter(
+                label: Self.requestsName, dimensions: [("route", route), ("method", method), ("status", String(key.status))], factory: factory),
+            duration: Metrics.Timer(label: Self.durationName, dimensions: [("route", route), ("method", method)], factory: factory))
+        series.withLock { $0[key] = entry }
+        return entry
+    }
+
+    /// `/api/widget-handoffs/{id}/pickup` → `/api/widget-handoffs/:id/pickup`; unmatched → `unmatched`.
+    static func routeLabel(_ endpointPath: String?) -> String {
+        guard let path = endpointPath, path.hasPrefix("/") else { return "unmatched" }
+        return String(path.compactMap { $0 == "{" ? ":" : $0 == "}" ? nil : $0 })
     }
 
     enum RateLimitScope {

@@ -125,8 +125,8 @@ struct WebSocketController {
         guard let text, let auth = try? JSONBody.decode(Frame.Auth.self, from: ByteBuffer(string: text)),
               auth.type == Frame.FrameType.auth
         else { return nil }
-        guard let identity = try? await dependencies.tokens.authenticate(token: auth.token, store: store),
-              let tenant = identity.tenantID, await store.tenant(tenant)?.status == .active
+        guard let (identity, tenantStatus) = try? await dependencies.tokens.authenticate(token: auth.token, store: store),
+              identity.tenantID != nil, tenantStatus == .active
         else { return nil }
         return identity
     }

@@ -69,8 +69,11 @@ enum WireMapping {
     /// The widget's status poll (``WidgetStatus/init(_:agentName:)``); `agentName` is the
     /// assignee's, looked up by the caller.
     static func status(_ h: Handoff, agentName: String?) -> HandoffStatusResponse {
-        let s = WidgetStatus(h, agentName: agentName)
-        return HandoffStatusResponse(status: s.status, agentName: s.agentName, pickedUpAt: s.pickedUpAt?.iso8601, resolvedAt: s.resolvedAt?.iso8601)
+        status(WidgetStatus(h, agentName: agentName))
+    }
+
+    static func status(_ s: WidgetStatus) -> HandoffStatusResponse {
+        HandoffStatusResponse(status: s.status, agentName: s.agentName, pickedUpAt: s.pickedUpAt?.iso8601, resolvedAt: s.resolvedAt?.iso8601)
     }
 
     /// A chat's history; `handoffStatus` is the status poll's word for the handoff, or `none`.

@@ -1,0 +1,217 @@
+/// Writes JSON straight into bytes, for the responses the reference clients poll every second
+/// or two (the status poll, message lists, handoff lists): there Foundation's `JSONEncoder`,
+/// which builds a value tree through `Codable`'s existential containers first, costs more than
+/// the rest of the request. Output is the JSON value `JSONEncoder` (with `.withoutEscapingSlashes`)
+/// gives for the same value — the same keys, the same explicit `null`s and omissions, the same
+/// escapes — which `JSONWriterTests` checks against it; keys come in declaration order
+/// (`JSONEncoder`'s order is its dictionary's, which varies from run to run).
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the innermost open object or array has no member yet (for commas).
+    private var empty: [Bool] = []
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    // MARK: Structure
+
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        empty.append(true)
+        body(&self)
+        empty.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func array<S: Sequence>(_ elements: S, _ body: (inout JSONWriter, S.Element) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        empty.append(true)
+        for element in elements { body(&self, element) }
+        empty.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// The key of the next member of the open object.
+    public mutating func key(_ name: String) {
+        separate()
+        quoted(name)
+        bytes.append(UInt8(ascii: ":"))
+        // The value follows the colon directly: no comma before it.
+        if !empty.isEmpty { empty[empty.count - 1] = true }
+    }
+
+    // MARK: Members (key and value)
+
+    public mutating func member(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    /// `null` when absent (as a custom `encode(to:)` that writes nulls).
+    public mutating func member(_ name: String, orNull value: String?) {
+        key(name)
+        if let value { string(value) } else { null() }
+    }
+
+    /// Left out when absent (as synthesised `Codable`).
+    public mutating func member(_ name: String, ifPresent value: String?) {
+        guard let value else { return }
+        member(name, value)
+    }
+
+    public mutating func member(_ name: String, _ value: Int) {
+        key(name)
+        integer(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Bool) {
+        key(name)
+        separate()
+        bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+    }
+
+    // MARK: Values
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: Self.nullBytes)
+    }
+
+    public mutating func integer(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00XX`,
+    /// everything else (non-ASCII included) as UTF-8, `/` unescaped.
+    public mutating func string(_ value: String) {
+        separate()
+        quoted(value)
+    }
+
+    private mutating func quoted(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func separate() {
+        guard !empty.isEmpty else { return }
+        if empty[empty.count - 1] {
+            empty[empty.count - 1] = false
+        } else {
+            bytes.append(UInt8(ascii: ","))
+        }
+    }
+
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let nullBytes = Array("null".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
+
+/// A wire type that writes itself with ``JSONWriter`` (the same JSON as its `Encodable`).
+public protocol JSONWritable: Encodable {
+    func write(to writer: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// The JSON bytes of this value.
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+}
+
+extension Array: JSONWritable where Element: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.array(self) { writer, element in element.write(to: &writer) }
+    }
+}
+
+extension ChatTurnBody: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("role", role)
+            w.member("content", content)
+        }
+    }
+}
+
+extension HandoffBody: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("id", id)
+            w.member("tenantId", tenantId)
+            w.member("chatId", chatId)
+            w.member("status", status)
+            w.member("requestedAt", requestedAt)
+            w.member("pickedUpAt", ifPresent: pickedUpAt)
+            w.member("resolvedAt", ifPresent: resolvedAt)
+            w.member("assignedAgentId", ifPresent: assignedAgentId)
+            w.member("userEmail", ifPresent: userEmail)
+            w.member("userMessage", ifPresent: userMessage)
+            w.key("conversationHistory")
+            conversationHistory.write(to: &w)
+            w.member("lastUserMessage", ifPresent: lastUserMessage)
+            if let metadata {
+                w.key("metadata")
+                w.object { m in
+                    for (key, value) in metadata { m.member(key, value) }
+                }
+            }
+        }
+    }
+}
+
+extension MessageBody: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("id", id)
+            w.member("handoffId", handoffId)
+            w.member("senderType", senderType)
+            w.member("senderId", ifPresent: senderId)
+            w.member("content", content)
+            w.member("timestamp", timestamp)
+        }
+    }
+}
+
+extension MessagesResponse: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.key("messages")
+            messages.write(to: &w)
+        }
+    }
+}
+
+extension HandoffStatusResponse: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("status", status)
+            w.member("agentName", orNull: agentName)
+            w.member("pickedUpAt", orNull: pickedUpAt)
+            w.member("resolvedAt", orNull: resolvedAt)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import HandoffAPI
+import Testing
+
+/// ``JSONWriter`` must write what `JSONEncoder` writes for the same value: the polled
+/// responses switched from one to the other, and clients must not see a difference.
+@Suite struct JSONWriterTests {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// The same JSON value (`JSONEncoder`'s key order varies from run to run), and the same
+    /// text where the key order is fixed (ours: declaration order).
+    func expectSameJSON<T: JSONWritable>(_ value: T, text: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let ours = try JSONSerialization.jsonObject(with: Data(value.jsonBytes), options: .fragmentsAllowed) as? NSObject
+        let theirs = try JSONSerialization.jsonObject(with: try Self.encoder.encode(value), options: .fragmentsAllowed) as? NSObject
+        #expect(ours != nil && ours == theirs, "\(String(decoding: value.jsonBytes, as: UTF8.self))", sourceLocation: sourceLocation)
+        if let text { #expect(String(decoding: value.jsonBytes, as: UTF8.self) == text, sourceLocation: sourceLocation) }
+    }
+
+    static let awkward = "quote \" backslash \\ slash / newline \n tab \t cr \r bell \u{07} nul \u{00} unit \u{1f} del \u{7f} é 日本 🙂"
+
+    @Test func messagesAndStatusAreTheEncodersJSON() throws {
+        let message = MessageBody(id: "m1", handoffId: "h1", senderType: "agent", senderId: "a1", content: Self.awkward, timestamp: "2026-01-01T00:00:00.000Z")
+        let anonymous = MessageBody(id: "m2", handoffId: "h1", senderType: "user", senderId: nil, content: "", timestamp: "2026-01-01T00:00:00.001Z")
+        try expectSameJSON(MessagesResponse(messages: [message, anonymous]))
+        try expectSameJSON(MessagesResponse(messages: []), text: #"{"messages":[]}"#)
+        try expectSameJSON(HandoffStatusResponse(status: "active", agentName: "Ann \"Lee\"", pickedUpAt: "2026-01-01T00:00:01.000Z", resolvedAt: nil))
+        try expectSameJSON(
+            HandoffStatusResponse(status: "pending", agentName: nil, pickedUpAt: nil, resolvedAt: nil),
+            text: #"{"status":"pending","agentName":null,"pickedUpAt":null,"resolvedAt":null}"#)
+        // Escapes exactly as JSON requires: two-character forms, \u00XX for other controls, UTF-8 otherwise.
+        try expectSameJSON(
+            [ChatTurnBody(role: "user", content: "a\"b\\c/d\n\u{01}\u{7f}é")], text: #"[{"role":"user","content":"a\"b\\c/d\n\u0001"# + "\u{7f}é\"}]")
+        try expectSameJSON([ChatTurnBody(role: "user", content: Self.awkward)])
+    }
+
+    @Test func handoffListsMatchTheEncoderAsJSON() throws {
+        let full = HandoffBody(
+            id: "h1", tenantId: "t1", chatId: "c/1", status: "active", requestedAt: "2026-01-01T00:00:00.000Z", pickedUpAt: "2026-01-01T00:00:02.000Z",
+            resolvedAt: nil, assignedAgentId: "a1", userEmail: "sam@example.com", userMessage: Self.awkward,
+            conversationHistory: [ChatTurnBody(role: "user", content: "hi"), ChatTurnBody(role: "assistant", content: Self.awkward)],
+            lastUserMessage: "hi", metadata: ["page": "/pricing", "lang": "en\n"])
+        let bare = HandoffBody(
+            id: "h2", tenantId: "t1", chatId: "c2", status: "pending", requestedAt: "2026-01-01T00:00:00.000Z", pickedUpAt: nil, resolvedAt: nil,
+            assignedAgentId: nil, userEmail: nil, userMessage: nil, conversationHistory: [], lastUserMessage: nil, metadata: nil)
+        try expectSameJSON([bare])
+        let list = [full, bare]
+        try expectSameJSON(list)
+        #expect(try JSONDecoder().decode([HandoffBody].self, from: Data(list.jsonBytes)) == list)
+    }
+}
