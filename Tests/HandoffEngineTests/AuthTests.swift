@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import HandoffEngine
@@ -256,5 +257,27 @@ import Testing
         expectInvalid("name") { try world.addAgent("   ") }
         let dflt = try world.addAgent("Dflt")
         #expect(try world.core.agent(dflt, tenant: World.acme).maxChats == 5)
+    }
+}
+
+/// Ids are written and read by hand (Foundation's UUID text goes through printf and scanf):
+/// they must agree with Foundation's forms exactly.
+@Suite struct IdentifierTextTests {
+    @Test func descriptionAndParsingAgreeWithFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let uuid = UUID(uuid: withUnsafeBytes(of: (UInt64.random(in: .min ... .max, using: &generator), UInt64.random(in: .min ... .max, using: &generator))) {
+                $0.loadUnaligned(as: uuid_t.self)
+            })
+            let id = HandoffID(uuid: uuid)
+            #expect(id.description == uuid.uuidString.lowercased())
+            #expect(HandoffID(uuid.uuidString) == id)
+            #expect(HandoffID(uuid.uuidString.lowercased()) == id)
+        }
+        for bad in ["", "x", "0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcde", "01234567-89ab-cdef-0123-456789abcdef0",
+                    "0123456789-ab-cdef-0123-456789abcdef", "01234567-89ab-cdef-0123-456789abcdeg", "01234567_89ab_cdef_0123_456789abcdef"] {
+            #expect(HandoffID(bad) == nil, "\(bad)")
+            #expect(UUID(uuidString: bad) == nil, "Foundation agrees on \(bad)")
+        }
     }
 }

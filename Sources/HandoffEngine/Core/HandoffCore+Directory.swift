@@ -304,7 +304,13 @@ extension HandoffCore {
     /// parser cost more than the rest of the key check.
     static func referrerHost(_ text: String) -> Substring? {
         var rest = Substring(text)
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        // After `scheme://`, if there is one (found by bytes: Foundation's range(of:) is slow).
+        let utf8 = Array(text.utf8)
+        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon + 2 < utf8.count,
+            utf8[colon + 1] == UInt8(ascii: "/"), utf8[colon + 2] == UInt8(ascii: "/")
+        {
+            rest = Substring(text.utf8.dropFirst(colon + 3))
+        }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }

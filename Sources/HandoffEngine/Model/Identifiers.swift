@@ -8,10 +8,32 @@ public protocol DomainIdentifier: Hashable, Sendable, Codable, CustomStringConve
 }
 
 extension DomainIdentifier {
-    /// Parses the canonical UUID text form; `nil` for anything else.
+    /// Parses the canonical UUID text form (`8-4-4-4-12` hex digits, either case); `nil` for
+    /// anything else. Read by hand: Foundation's parser goes through `sscanf`, and ids are
+    /// parsed on every request.
     public init?(_ text: String) {
-        guard let uuid = UUID(uuidString: text) else { return nil }
-        self.init(uuid: uuid)
+        var bytes: (UInt64, UInt64) = (0, 0)
+        var count = 0
+        for (position, character) in text.utf8.enumerated() {
+            if position == 8 || position == 13 || position == 18 || position == 23 {
+                guard character == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            guard count < 32 else { return nil }
+            if count < 16 { bytes.0 = bytes.0 << 4 | UInt64(nibble) } else { bytes.1 = bytes.1 << 4 | UInt64(nibble) }
+            count += 1
+        }
+        guard count == 32 else { return nil }
+        let (h, l) = (bytes.0.bigEndian, bytes.1.bigEndian)
+        let uuid = withUnsafeBytes(of: (h, l)) { $0.loadUnaligned(as: uuid_t.self) }
+        self.init(uuid: UUID(uuid: uuid))
     }
 
     /// A deterministic identifier built from a counter, for seeded runs and fixtures: the same
@@ -27,7 +49,26 @@ extension DomainIdentifier {
         )))
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    /// Lowercase canonical form. Written by hand: `UUID.uuidString` goes through `snprintf`,
+    /// and every id in every response is written this way.
+    public var description: String {
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var index = 0
+                for (position, byte) in raw.enumerated() {
+                    if position == 4 || position == 6 || position == 8 || position == 10 {
+                        out[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    let high = byte >> 4, low = byte & 0x0f
+                    out[index] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "a") + high - 10
+                    out[index + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10
+                    index += 2
+                }
+                return index
+            }
+        }
+    }
 
     /// Hashes the 128 bits as two words: several times cheaper than hashing 16 separate bytes,
     /// and ids are looked up on every engine command.
@@ -52,10 +93,10 @@ extension DomainIdentifier {
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let uuid = UUID(uuidString: text) else {
+        guard let id = Self(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a UUID"))
         }
-        self.init(uuid: uuid)
+        self = id
     }
 
     public func encode(to encoder: any Encoder) throws {
