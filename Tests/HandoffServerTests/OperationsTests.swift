@@ -176,3 +176,17 @@ import Testing
         #expect(configuration.webSocket.outboundBufferSize == 256)
     }
 }
+
+@Suite struct BearerTokenTests {
+    @Test(arguments: [
+        ("Bearer abc.def", "abc.def"), ("bearer abc", "abc"), ("BEARER  abc  ", "abc"), (" Bearer\tabc", "abc"), ("Bearer a b", "a b"),
+    ] as [(String, String)])
+    func tokensAreRead(_ header: String, _ token: String) {
+        #expect(AgentAuthMiddleware.bearerToken(header) == token)
+    }
+
+    @Test(arguments: ["", "Bearer", "Bearer   ", "Basic abc", "Bearerx abc", "Bear abc", "abc"])
+    func otherHeadersAreNotTokens(_ header: String) {
+        #expect(AgentAuthMiddleware.bearerToken(header) == nil)
+    }
+}

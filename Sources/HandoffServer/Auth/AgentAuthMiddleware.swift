@@ -24,12 +24,20 @@ struct AgentAuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The token of a `Bearer <token>` header (scheme case-insensitive); `nil` otherwise.
+    /// The token of a `Bearer <token>` header (scheme case-insensitive, spaces and tabs
+    /// around the token ignored); `nil` otherwise. Read by bytes: on every agent request,
+    /// Foundation's `trimmingCharacters` cost more than the route.
     static func bearerToken(_ header: String?) -> String? {
         guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        let bytes = header.utf8
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let schemeStart = bytes.firstIndex(where: { !isBlank($0) }) else { return nil }
+        let afterStart = bytes[schemeStart...]
+        let schemeEnd = afterStart.firstIndex(where: isBlank) ?? bytes.endIndex
+        let scheme = bytes[schemeStart..<schemeEnd]
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        let rest = bytes[schemeEnd...]
+        guard let tokenStart = rest.firstIndex(where: { !isBlank($0) }), let tokenLast = rest.lastIndex(where: { !isBlank($0) }) else { return nil }
+        return String(Substring(header.utf8[tokenStart...tokenLast]))
     }
 }
