@@ -12,26 +12,41 @@ public enum WebSocketFrame {
         public static let agentStatus = "agent_status"
         /// Widget socket extension: the handoff's status changed.
         public static let handoffStatus = "handoff_status"
+        /// Our extension: the events a reconnecting client missed are older than the server
+        /// keeps; refetch over HTTP, then carry on from the frame's `seq`.
+        public static let resync = "resync"
     }
 
-    /// The client's first frame: `{"type":"auth","token":"<JWT>"}`.
+    /// The client's first frame: `{"type":"auth","token":"<JWT>"}`, with our extension
+    /// `lastSeq`: the `seq` of the last frame a reconnecting client saw.
     public struct Auth: Codable, Hashable, Sendable {
         public var type: String
         public var token: String
-        public init(token: String) {
+        public var lastSeq: UInt64?
+        public init(token: String, lastSeq: UInt64? = nil) {
             self.type = FrameType.auth
             self.token = token
+            self.lastSeq = lastSeq
         }
     }
 
-    /// A frame with a typed payload.
+    /// A frame with a typed payload. `seq` (our extension) is the event's number in its
+    /// tenant's sequence; `auth:success` carries the last number at that moment.
     public struct Envelope<Payload: Codable & Hashable & Sendable>: Codable, Hashable, Sendable {
         public var type: String
         public var payload: Payload
-        public init(type: String, payload: Payload) {
+        public var seq: UInt64?
+        public init(type: String, payload: Payload, seq: UInt64? = nil) {
             self.type = type
             self.payload = payload
+            self.seq = seq
         }
+    }
+
+    /// `resync`: the number the stream carries on from.
+    public struct Resync: Codable, Hashable, Sendable {
+        public var seq: UInt64
+        public init(seq: UInt64) { self.seq = seq }
     }
 
     /// Only the type, to decide how to decode the rest.

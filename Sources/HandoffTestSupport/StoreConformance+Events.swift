@@ -78,4 +78,35 @@ extension StoreConformance {
         #expect(fromEarly == [.agentStatusChanged(ann), .handoffRequested(handoff), .handoffWithdrawn(withdrawn)])
         #expect(fromLate == [.handoffRequested(handoff), .handoffWithdrawn(withdrawn)])
     }
+
+    /// Each tenant's events are numbered 1, 2, 3… in the order they took effect, with no gap,
+    /// whichever commands caused them, and tenants count separately.
+    static func eachTenantNumbersItsEvents(_ s: Stage) async throws {
+        var iterator = s.store.subscribe().makeAsyncIterator()
+        let ann = try await s.agent("Ann")
+        let gil = try await s.agent("Gil", tenant: s.globex)
+        let first = try await s.queue("chat-1")
+        _ = try await s.store.pickUp(first.id, by: ann.id)
+        _ = try await s.store.postUserMessage("hello", handoff: first.id, tenant: s.acme)
+        _ = try await s.store.setAgentStatus(gil.id, to: .busy, by: .system)
+        _ = try await s.store.endChat(chat: "chat-1", handoff: first.id, tenant: s.acme)
+        await #expect(throws: HandoffError.handoffNotAvailable) { try await s.store.pickUp(first.id, by: ann.id) }
+        let marker = try await s.marker()
+        let published = await s.readPublished(&iterator, until: marker)
+        var next: [TenantID: UInt64] = [:]
+        var starts: [TenantID: UInt64] = [:]
+        for event in published {
+            if let expected = next[event.tenantID] {
+                #expect(event.sequence == expected, "\(event.event): sequence \(event.sequence), expected \(expected)")
+            } else {
+                starts[event.tenantID] = event.sequence
+            }
+            next[event.tenantID] = event.sequence + 1
+        }
+        // Acme: Ann, the request, the pick-up, two messages (the visitor's and the system's), the resolve.
+        #expect(published.filter { $0.tenantID == s.acme }.count == 6)
+        #expect(published.filter { $0.tenantID == s.globex }.count == 2)
+        #expect(Set(starts.keys) == [s.acme, s.globex])
+        #expect(starts.values.allSatisfy { $0 >= 1 })
+    }
 }

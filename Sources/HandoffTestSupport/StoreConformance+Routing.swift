@@ -14,7 +14,7 @@ extension StoreConformance {
     static func autoRoutingAssignsAndDrains(_ s: Stage) async throws {
         var events = s.store.subscribe().makeAsyncIterator()
         /// The pick-ups published since the last call, as "chat → agent".
-        func pickUps(_ events: inout AsyncStream<HandoffEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        func pickUps(_ events: inout AsyncStream<PublishedEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
             try await s.received(&events, sourceLocation: sourceLocation).compactMap { event in
                 if case .handoffPickedUp(let h, let a) = event { "\(h.chatID) → \(a.name)" } else { nil }
             }

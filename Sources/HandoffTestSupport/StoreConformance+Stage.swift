@@ -71,17 +71,25 @@ extension StoreConformance {
         /// Everything `iterator` delivers before `marker`, at most `limit` events: a missing
         /// event is a failed expectation, not a hang.
         func read(
-            _ iterator: inout AsyncStream<HandoffEvent>.Iterator, until marker: HandoffEvent, limit: Int = 1_000,
+            _ iterator: inout AsyncStream<PublishedEvent>.Iterator, until marker: HandoffEvent, limit: Int = 1_000,
             sourceLocation: SourceLocation = #_sourceLocation
         ) async -> [HandoffEvent] {
-            var seen: [HandoffEvent] = []
+            await readPublished(&iterator, until: marker, limit: limit, sourceLocation: sourceLocation).map(\.event)
+        }
+
+        /// ``read(_:until:limit:sourceLocation:)`` with the events' sequence numbers.
+        func readPublished(
+            _ iterator: inout AsyncStream<PublishedEvent>.Iterator, until marker: HandoffEvent, limit: Int = 1_000,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async -> [PublishedEvent] {
+            var seen: [PublishedEvent] = []
             for _ in 0..<limit {
-                guard let event = await iterator.next() else {
+                guard let published = await iterator.next() else {
                     Issue.record("the event stream ended before the marker", sourceLocation: sourceLocation)
                     return seen
                 }
-                if Self.isMarker(event, marker) { return seen }
-                seen.append(event)
+                if Self.isMarker(published.event, marker) { return seen }
+                seen.append(published)
             }
             Issue.record("no marker within \(limit) events", sourceLocation: sourceLocation)
             return seen
@@ -96,7 +104,7 @@ extension StoreConformance {
 
         /// Publishes a marker and returns everything `iterator` delivers before it.
         func received(
-            _ iterator: inout AsyncStream<HandoffEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation
+            _ iterator: inout AsyncStream<PublishedEvent>.Iterator, sourceLocation: SourceLocation = #_sourceLocation
         ) async throws -> [HandoffEvent] {
             let marker = try await marker()
             return await read(&iterator, until: marker, sourceLocation: sourceLocation)

@@ -154,6 +154,10 @@ public enum StoreConformance {
             "lateSubscriberStartsAtSubscription",
             "every subscriber sees the same sequence from the moment it subscribed",
             lateSubscriberStartsAtSubscription),
+        Check(
+            "eachTenantNumbersItsEvents",
+            "each tenant's events are numbered 1, 2, 3… without gaps, tenants separately",
+            eachTenantNumbersItsEvents),
         // Concurrency (StoreConformance+Concurrency.swift)
         Check("pickUpRaceHasOneWinner", "50 concurrent pick-ups of one handoff by 10 agents: one winner, activeChats exact", pickUpRaceHasOneWinner),
         Check("capacityRaceStopsAtMaxChats", "one agent with 3 slots racing for 10 handoffs wins exactly 3", capacityRaceStopsAtMaxChats),

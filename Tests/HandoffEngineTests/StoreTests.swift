@@ -16,12 +16,12 @@ import Synchronization
     /// never waits for an event that was not published: a missing event is a failed
     /// expectation, not a hang.
     static func received(
-        _ iterator: inout AsyncStream<HandoffEvent>.Iterator, store: MemoryHandoffStore, marker: UInt64 = 99
+        _ iterator: inout AsyncStream<PublishedEvent>.Iterator, store: MemoryHandoffStore, marker: UInt64 = 99
     ) async throws -> [HandoffEvent] {
         let agent = try store.addAgent(
             NewAgent(id: IDs.agent(marker), tenantID: World.globex, name: "Marker \(marker)", email: "marker\(marker)@globex.test"), by: .system)
         var seen: [HandoffEvent] = []
-        while let event = await iterator.next() {
+        while let event = await iterator.next()?.event {
             if event == .agentStatusChanged(agent) { return seen }
             seen.append(event)
         }

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
 import NIOWebSocket
+import Synchronization
 import Testing
 
 @testable import HandoffServer
@@ -142,6 +143,99 @@ import Testing
                 _ = try await client.send(.post, APIPath.widgetEndChat, json: EndChatRequest(apiKey: Fixture.acmeKey, chatId: "gone"))
                 #expect(try await socket.next(F.FrameType.handoffResolved, as: F.Resolved.self) == F.Resolved(handoffId: id.description, resolvedBy: "user"))
             }
+        }
+    }
+
+    // MARK: Replay after reconnect (extension)
+
+    /// A frame's type, `seq` and, for messages, the text.
+    private struct Seen: Decodable, Equatable {
+        struct Payload: Decodable, Equatable {
+            struct Message: Decodable, Equatable { var content: String }
+            var message: Message?
+        }
+        var type: String
+        var seq: UInt64?
+        var payload: Payload?
+        var content: String? { payload?.message?.content }
+    }
+
+    private func seen(_ socket: TestSocket, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Seen {
+        let text = try #require(await socket.next(), "expected a frame", sourceLocation: sourceLocation)
+        return try JSONDecoder().decode(Seen.self, from: Data(text.utf8))
+    }
+
+    /// The agent socket drops mid-chat; the chat goes on; the reconnect with the last `seq`
+    /// gets every missed message once, in order, and then the live ones.
+    @Test func agentSocketDroppedMidChatGetsEveryMessageOnce() async throws {
+        let world = try await World()
+        try await world.app().test(.live) { client in
+            let port = try #require(client.port)
+            let token = try await client.login(Fixture.annEmail)
+            let id = try world.activeHandoff("w")
+            let lastSeen = Mutex<UInt64>(0)
+            try await withSocket(port: port, path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: token))
+                let welcome = try await seen(socket)
+                #expect(welcome.type == F.FrameType.authSuccess && welcome.seq != nil)
+                _ = try world.store.postUserMessage("m1", handoff: id, tenant: Fixture.acme)
+                var frame = try await seen(socket)
+                while frame.content != "m1" { frame = try await seen(socket) }  // events from before the socket
+                lastSeen.withLock { $0 = frame.seq ?? 0 }
+            }
+            // Disconnected: the chat goes on.
+            _ = try world.store.postUserMessage("m2", handoff: id, tenant: Fixture.acme)
+            _ = try await client.send(.post, APIPath.sendMessage(id.description), json: SendMessageRequest(message: "m3"), token: token)
+            _ = try world.store.postUserMessage("m4", handoff: id, tenant: Fixture.acme)
+            let resumeFrom = lastSeen.withLock { $0 }
+            #expect(resumeFrom > 0)
+            try await withSocket(port: port, path: APIPath.agentSocket) { socket in
+                try socket.send(F.Auth(token: token, lastSeq: resumeFrom))
+                #expect(try await seen(socket).type == F.FrameType.authSuccess)
+                var frames: [Seen] = []
+                for _ in 0..<3 { frames.append(try await seen(socket)) }
+                _ = try world.store.postUserMessage("m5", handoff: id, tenant: Fixture.acme)
+                frames.append(try await seen(socket))
+                #expect(frames.map(\.content) == ["m2", "m3", "m4", "m5"])
+                #expect(frames.map(\.seq) == (1...4).map { resumeFrom + UInt64($0) })
+            }
+        }
+    }
+
+    @Test func widgetSocketDroppedMidChatGetsEveryMessageOnceOrAResync() async throws {
+        let world = try await World()
+        try await world.app { $0.webSocket.replayBufferSize = 3 }.test(.live) { client in
+            let port = try #require(client.port)
+            let token = try await client.login(Fixture.annEmail)
+            let id = try world.activeHandoff("w")
+            let path = APIPath.widgetSocket + "?apiKey=\(Fixture.acmeKey)&handoffId=\(id)"
+            let lastSeen = Mutex<UInt64>(0)
+            try await withSocket(port: port, path: path) { socket in
+                #expect(try await seen(socket).type == F.FrameType.handoffStatus)  // the snapshot
+                _ = try await client.send(.post, APIPath.sendMessage(id.description), json: SendMessageRequest(message: "a1"), token: token)
+                let frame = try await seen(socket)
+                #expect(frame.content == "a1")
+                lastSeen.withLock { $0 = frame.seq ?? 0 }
+            }
+            _ = try await client.send(.post, APIPath.sendMessage(id.description), json: SendMessageRequest(message: "a2"), token: token)
+            _ = try world.store.postUserMessage("u3", handoff: id, tenant: Fixture.acme)
+            let resumeFrom = lastSeen.withLock { $0 }
+            try await withSocket(port: port, path: path + "&lastSeq=\(resumeFrom)") { socket in
+                let first = try await seen(socket)
+                let second = try await seen(socket)
+                #expect([first.content, second.content] == ["a2", "u3"])
+                #expect([first.seq, second.seq] == [resumeFrom + 1, resumeFrom + 2])
+            }
+            // More missed than the server keeps (3 events): one resync, then live frames.
+            for n in 0..<4 { _ = try world.store.postUserMessage("lost \(n)", handoff: id, tenant: Fixture.acme) }
+            try await withSocket(port: port, path: path + "&lastSeq=\(resumeFrom)") { socket in
+                let resync = try await seen(socket)
+                #expect(resync.type == F.FrameType.resync && resync.seq == resumeFrom + 6)
+                _ = try world.store.postUserMessage("after", handoff: id, tenant: Fixture.acme)
+                let live = try await seen(socket)
+                #expect(live.content == "after" && live.seq == resumeFrom + 7)
+            }
+            expectError(try await client.send(.get, path + "&lastSeq=soon"), .badRequest, "lastSeq must be a whole number (the seq of the last frame seen)")
         }
     }
 

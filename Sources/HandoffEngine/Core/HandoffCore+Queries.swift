@@ -9,6 +9,11 @@ extension HandoffCore {
 
     public func user(_ id: UserID) -> User? { users[id] }
 
+    /// The number of the last event published for `tenant` (0 before the first).
+    public func lastPublishedSequence(tenant tenantID: TenantID) -> UInt64 {
+        tenantSlots[tenantID].map { tenants[$0].publishedEvents } ?? 0
+    }
+
     /// The widget's status poll of a handoff of `tenant`, with its assignee's name. Reads only.
     public func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {
         let record = handoffs[try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))]
@@ -148,4 +153,16 @@ public struct QueueTotals: Hashable, Sendable {
 extension Handoff {
     /// When it reached a final state (`resolvedAt`, or `requestedAt` for after-hours).
     public var closedAt: Timestamp { resolvedAt ?? requestedAt }
+}
+
+// MARK: - Publishing
+
+extension HandoffCore {
+    /// Numbers an event in its tenant's sequence. A store calls this for each event a command
+    /// caused, in order, while it still serialises commands, and publishes the result.
+    public mutating func publish(_ event: HandoffEvent) -> PublishedEvent {
+        guard let slot = tenantSlots[event.tenantID] else { return PublishedEvent(sequence: 0, event: event) }
+        tenants[slot].publishedEvents += 1
+        return PublishedEvent(sequence: tenants[slot].publishedEvents, event: event)
+    }
 }

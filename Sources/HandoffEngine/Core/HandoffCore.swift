@@ -96,6 +96,8 @@ public struct HandoffCore: Sendable {
         /// Retained closed handoff slots in closing order.
         var closed: [Int] = []
         var metrics = MetricsState()
+        /// Events of this tenant published so far: the last ``PublishedEvent/sequence``.
+        var publishedEvents: UInt64 = 0
         /// Under ``Tenant/Routing/auto``: the agents that can take a handoff, best first (see
         /// "Automatic routing" in `HandoffCore+Routing.swift`). Empty under `manual`.
         var routingIndex = RoutingIndex()

@@ -29,3 +29,18 @@ public enum HandoffEvent: Hashable, Sendable {
         }
     }
 }
+
+/// An event as a store publishes it, numbered in its tenant's sequence: 1, 2, 3… in the order the
+/// events took effect, with no gaps and never reused (``HandoffCore/publish(_:)``). Clients that
+/// reconnect say the last number they saw and get what they missed (docs/api.md, §10.2).
+public struct PublishedEvent: Hashable, Sendable {
+    public let sequence: UInt64
+    public let event: HandoffEvent
+
+    public init(sequence: UInt64, event: HandoffEvent) {
+        self.sequence = sequence
+        self.event = event
+    }
+
+    public var tenantID: TenantID { event.tenantID }
+}

@@ -76,8 +76,9 @@ public protocol HandoffStore: Sendable {
     func invariantViolations() async -> [String]
 
     // MARK: Events
-    /// A new subscription to every event from now on, in order.
-    func subscribe() -> AsyncStream<HandoffEvent>
+    /// A new subscription to every event from now on, in order, each numbered in its tenant's
+    /// sequence (``PublishedEvent``).
+    func subscribe() -> AsyncStream<PublishedEvent>
 }
 
 /// A login account to create; the store digests the password.

@@ -42,7 +42,7 @@ public final class MemoryHandoffStore: HandoffStore {
     private struct State: ~Copyable {
         var core: HandoffCore
         var ids: IdentifierGenerator
-        var subscribers: [Int: AsyncStream<HandoffEvent>.Continuation] = [:]
+        var subscribers: [Int: AsyncStream<PublishedEvent>.Continuation] = [:]
         var nextSubscriber = 0
     }
 
@@ -66,7 +66,8 @@ public final class MemoryHandoffStore: HandoffStore {
             var events: [HandoffEvent] = []
             let result = try body(&state.core, &state.ids, clock.now(), &events)
             for event in events {
-                for continuation in state.subscribers.values { continuation.yield(event) }
+                let published = state.core.publish(event)
+                for continuation in state.subscribers.values { continuation.yield(published) }
             }
             return result
         }
@@ -81,8 +82,8 @@ public final class MemoryHandoffStore: HandoffStore {
         state.withLock { body($0.core) }
     }
 
-    public func subscribe() -> AsyncStream<HandoffEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: HandoffEvent.self, bufferingPolicy: .unbounded)
+    public func subscribe() -> AsyncStream<PublishedEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: PublishedEvent.self, bufferingPolicy: .unbounded)
         let key = state.withLock { state in
             let key = state.nextSubscriber
             state.nextSubscriber += 1

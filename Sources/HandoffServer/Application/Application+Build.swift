@@ -81,7 +81,9 @@ struct ServerAssembly {
             addressLimiter: limits.perAddress.map { RateLimiter(limit: $0, clock: clock, maxKeys: limits.maxTrackedClients) })
         self.hub =
             configuration.webSocket.isEnabled
-            ? WebSocketHub(store: store, bufferSize: configuration.webSocket.outboundBufferSize, metrics: metrics, logger: logger) : nil
+            ? WebSocketHub(
+                store: store, bufferSize: configuration.webSocket.outboundBufferSize, replayCapacity: configuration.webSocket.replayBufferSize,
+                metrics: metrics, logger: logger) : nil
     }
 
     func application(onListening: @escaping @Sendable (_ port: Int) async -> Void) -> some ApplicationProtocol {

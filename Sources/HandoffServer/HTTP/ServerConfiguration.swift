@@ -110,6 +110,7 @@ public struct ServerConfiguration: Sendable {
         }
         if webSocket.authTimeout <= .zero { problems.append("webSocket.authTimeout must be positive") }
         if webSocket.outboundBufferSize < 1 { problems.append("webSocket.outboundBufferSize must be at least 1") }
+        if webSocket.replayBufferSize < 1 { problems.append("webSocket.replayBufferSize must be at least 1") }
         if webSocket.maxMessageBytes < 256 { problems.append("webSocket.maxMessageBytes must be at least 256") }
         if let publicDirectory {
             var isDirectory: ObjCBool = false
@@ -191,6 +192,9 @@ extension ServerConfiguration {
         /// dropped (counted in `websocket_dropped_frames_total`); the socket stays open and its
         /// client can resynchronise by polling. Default 256.
         public var outboundBufferSize: Int
+        /// Events kept per tenant for sockets that reconnect with the last `seq` they saw
+        /// (docs/api.md §10.2); an older gap gets a `resync` frame. Default 1 000.
+        public var replayBufferSize: Int
         /// Largest accepted inbound message, in bytes. Default 16 384.
         public var maxMessageBytes: Int
         /// Server pings at this period keep idle sockets alive and detect dead ones. Default
@@ -198,12 +202,13 @@ extension ServerConfiguration {
         public var pingInterval: Duration?
 
         public init(
-            isEnabled: Bool = true, authTimeout: Duration = .seconds(5), outboundBufferSize: Int = 256,
+            isEnabled: Bool = true, authTimeout: Duration = .seconds(5), outboundBufferSize: Int = 256, replayBufferSize: Int = 1_000,
             maxMessageBytes: Int = 16_384, pingInterval: Duration? = .seconds(30)
         ) {
             self.isEnabled = isEnabled
             self.authTimeout = authTimeout
             self.outboundBufferSize = outboundBufferSize
+            self.replayBufferSize = replayBufferSize
             self.maxMessageBytes = maxMessageBytes
             self.pingInterval = pingInterval
         }

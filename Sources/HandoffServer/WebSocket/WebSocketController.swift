@@ -29,6 +29,11 @@ private typealias Frame = HandoffAPI.WebSocketFrame
 /// it registered; a widget socket drops those (``FeedFilter``), so after its snapshot it sees
 /// each later message and status change exactly once, in order.
 ///
+/// Every event frame carries its tenant sequence number `seq` (docs/api.md §10.2). A client
+/// that reconnects with the last one it saw — `lastSeq` in the agent's auth frame, `&lastSeq=`
+/// on the widget socket's URL — gets the frames it missed first (``WebSocketHub/Resume``), or
+/// one `resync` frame when they are no longer kept.
+///
 /// Inbound frames after authentication are read and ignored. Upgrades count against the
 /// per-address rate limit. Polling keeps working whether or not sockets are enabled.
 struct WebSocketController {
@@ -52,6 +57,7 @@ struct WebSocketController {
         routes.get(RouterPath(APIPath.agentSocket)) { _, _ -> Response in throw APIError.webSocketRequired }
         routes.group().add(middleware: WidgetKeyMiddleware(dependencies: dependencies))
             .get(RouterPath(APIPath.widgetSocket)) { request, context -> Response in
+                _ = try Self.lastSeq(request)
                 _ = try await widgetTarget(request, context)
                 throw APIError.webSocketRequired
             }
@@ -66,6 +72,7 @@ struct WebSocketController {
 
     @Sendable private func allowWidgetUpgrade(_ request: Request, context: AppRequestContext) async throws -> RouterShouldUpgrade {
         guard withinAddressLimit(request, context) else { return .dontUpgrade }
+        _ = try Self.lastSeq(request)
         _ = try await widgetTarget(request, context)
         return .upgrade([:])
     }
@@ -78,6 +85,14 @@ struct WebSocketController {
             return false
         }
         return true
+    }
+
+    /// The widget socket's `lastSeq` query parameter: `nil` when absent.
+    /// - Throws: 400 when it is not a whole number.
+    static func lastSeq(_ request: Request) throws(APIError) -> UInt64? {
+        guard let text = RequestParameters.query(request, "lastSeq") else { return nil }
+        guard let value = UInt64(text) else { throw .invalid("lastSeq", "lastSeq must be a whole number (the seq of the last frame seen)") }
+        return value
     }
 
     /// The widget socket's tenant (authenticated by ``WidgetKeyMiddleware``) and handoff, from the query.
@@ -105,30 +120,32 @@ struct WebSocketController {
                 while (try? await iterator.next()) != nil {}
             }
             guard let identity = await authenticate(await firstFrames.first(within: settings.authTimeout) ?? nil),
-                  let tenant = identity.tenantID
+                  let tenant = identity.identity.tenantID
             else {
                 context.logger.debug("WebSocket authentication failed")
                 try? await outbound.close(.policyViolation, reason: "Authentication required")
                 await Self.awaitCloseReply(&group, deadline: .seconds(5))
                 return
             }
-            let registration = hub.registerAgent(tenant: tenant)
+            let registration = hub.registerAgent(tenant: tenant, resume: identity.lastSeq.map { .after($0) } ?? .live)
             defer { hub.unregister(registration) }
-            let welcome = Frame.Envelope(type: Frame.FrameType.authSuccess, payload: Frame.AuthSuccess(tenantId: tenant.description))
+            // Caught up to `seq`; the missed frames (or a resync) of a reconnect follow.
+            let welcome = Frame.Envelope(
+                type: Frame.FrameType.authSuccess, payload: Frame.AuthSuccess(tenantId: tenant.description), seq: registration.latestSequence)
             try await outbound.write(.text(String(decoding: try JSONResponse.encode(welcome), as: UTF8.self)))
             await Self.pump(registration, to: outbound, group: &group)
         }
     }
 
-    /// The identity of a first frame `{"type":"auth","token":…}`; `nil` for anything else.
-    private func authenticate(_ text: String?) async -> Identity? {
+    /// The identity of a first frame `{"type":"auth","token":…[,"lastSeq":n]}`; `nil` for anything else.
+    private func authenticate(_ text: String?) async -> (identity: Identity, lastSeq: UInt64?)? {
         guard let text, let auth = try? JSONBody.decode(Frame.Auth.self, from: ByteBuffer(string: text)),
               auth.type == Frame.FrameType.auth
         else { return nil }
         guard let (identity, tenantStatus) = try? await dependencies.tokens.authenticate(token: auth.token, store: store),
               identity.tenantID != nil, tenantStatus == .active
         else { return nil }
-        return identity
+        return (identity, auth.lastSeq)
     }
 
     // MARK: Widget socket
@@ -146,15 +163,25 @@ struct WebSocketController {
         }
         // Register first, then read the snapshot: every later change is in the stream, and the
         // filter drops the earlier ones the hub may still be delivering.
-        let registration = hub.registerWidget(tenant: tenant, handoff: handoffID)
+        let filter: FeedFilter
+        let registration: WebSocketHub.Registration
+        if let lastSeq = try? Self.lastSeq(request) {
+            // A reconnect: what it missed since `lastSeq` (or a resync) comes first from the hub.
+            registration = hub.registerWidget(tenant: tenant, handoff: handoffID, resume: .after(lastSeq))
+            filter = .everything
+        } else {
+            // Register first, then read the snapshot: every later change is in the stream, and
+            // the filter drops the earlier ones the hub may still be delivering.
+            registration = hub.registerWidget(tenant: tenant, handoff: handoffID)
+            let current = (try? await store.handoff(handoffID, tenant: tenant)) ?? handoff
+            let agentName = await assignedAgentName(current)
+            if let agentName, let agent = current.assignedAgentID { hub.noteAgentName(agentName, for: agent) }
+            let lastMessage = (try? await store.messages(handoff: handoffID, tenant: tenant, since: nil))?.last?.timestamp
+            filter = FeedFilter(progress: WebSocketHub.progress(current.state), lastMessage: lastMessage)
+            let snapshot = WireMapping.statusFrame(current, agentName: agentName)
+            try await outbound.write(.text(String(decoding: try JSONResponse.encode(snapshot), as: UTF8.self)))
+        }
         defer { hub.unregister(registration) }
-        let current = (try? await store.handoff(handoffID, tenant: tenant)) ?? handoff
-        let agentName = await assignedAgentName(current)
-        if let agentName { hub.noteAgentName(agentName, for: handoffID) }
-        let lastMessage = (try? await store.messages(handoff: handoffID, tenant: tenant, since: nil))?.last?.timestamp
-        let filter = FeedFilter(progress: WebSocketHub.progress(current.state), lastMessage: lastMessage)
-        let snapshot = WireMapping.statusFrame(current, agentName: agentName)
-        try await outbound.write(.text(String(decoding: try JSONResponse.encode(snapshot), as: UTF8.self)))
         let maxMessageBytes = settings.maxMessageBytes
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

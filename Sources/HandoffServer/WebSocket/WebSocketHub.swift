@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import HandoffEngine
 import Logging
@@ -13,10 +14,20 @@ import Synchronization
 /// connection's outbound stream. Tenants never mix: an event is offered only to the sockets
 /// registered under the event's own tenant.
 ///
+/// **Sequence numbers and replay**: every frame of an event carries the event's number in its
+/// tenant's sequence (`seq`). The hub keeps the last ``ServerConfiguration/WebSocket/replayBufferSize``
+/// events of each tenant; a socket that registers with the last number its client saw
+/// (``Resume/after(_:)``) first gets, in order, every frame it missed since, and then the live
+/// ones — replay and registration happen under the lock ``publish(_:)`` takes, so no event is
+/// skipped or delivered twice. When the gap reaches past what is kept (or the number is not one
+/// this server gave, e.g. after a restart), the socket gets one `resync` frame instead, carrying
+/// the number the live stream continues from: its client refetches over HTTP.
+///
 /// **Ordering**: the hub runs a little behind the store, so a socket may be offered events
 /// that took effect just before it registered. Agent sockets get them (clients treat events as
 /// hints to refresh); widget frames carry their place in the handoff's lifecycle
-/// (``OutboundFrame/Order``) so the widget socket can drop anything its snapshot already shows.
+/// (``OutboundFrame/Order``) so a widget socket that starts from a snapshot can drop anything
+/// its snapshot already shows.
 ///
 /// **Buffering**: each connection's stream holds at most
 /// ``ServerConfiguration/WebSocket/outboundBufferSize`` frames; when a reader falls that far
@@ -27,6 +38,17 @@ final class WebSocketHub: Service, Sendable {
     struct Registration: Sendable {
         let id: Int
         let frames: AsyncStream<OutboundFrame>
+        /// The tenant's last event number the hub had seen at registration (0: none yet):
+        /// what the socket is caught up to, before the frames in `frames`.
+        let latestSequence: UInt64
+    }
+
+    /// Where a registering socket starts.
+    enum Resume: Sendable, Equatable {
+        /// From now on.
+        case live
+        /// After the event with this number: first the missed frames (or a `resync`).
+        case after(UInt64)
     }
 
     /// One encoded frame, with where it stands in its handoff's history (widget frames only).
@@ -51,31 +73,44 @@ final class WebSocketHub: Service, Sendable {
         }
     }
 
-    private struct WidgetGroup {
-        var tenant: TenantID
-        /// The assigned agent's name, for `handoff_status` frames after the pick-up.
-        var agentName: String?
-        var sockets: [Int: AsyncStream<OutboundFrame>.Continuation] = [:]
+    private typealias Continuation = AsyncStream<OutboundFrame>.Continuation
+
+    /// An event as the hub keeps it for replay: with the assignee's name at that moment, for
+    /// the widget's status frame.
+    private struct Kept: Sendable {
+        let published: PublishedEvent
+        let agentName: String?
+    }
+
+    /// A tenant's recent events, oldest first, and the number of the newest one seen.
+    private struct Recent {
+        var events: Deque<Kept> = []
+        var latest: UInt64 = 0
     }
 
     private struct State {
         var nextID = 0
-        var agentSockets: [TenantID: [Int: AsyncStream<OutboundFrame>.Continuation]] = [:]
-        var widgetGroups: [HandoffID: WidgetGroup] = [:]
+        var agentSockets: [TenantID: [Int: Continuation]] = [:]
+        var widgetSockets: [HandoffID: (tenant: TenantID, sockets: [Int: Continuation])] = [:]
         /// Connection id → where it is registered.
         var index: [Int: (tenant: TenantID, handoff: HandoffID?)] = [:]
+        var recent: [TenantID: Recent] = [:]
+        /// Agents' names, from the events that carry an agent (for widget status frames).
+        var agentNames: [AgentID: String] = [:]
         var isShutDown = false
     }
 
     private let state = Mutex(State())
-    private let events: AsyncStream<HandoffEvent>
+    private let events: AsyncStream<PublishedEvent>
     private let bufferSize: Int
+    private let replayCapacity: Int
     private let metrics: ServerMetrics
     private let logger: Logger
 
-    init(store: any HandoffStore, bufferSize: Int, metrics: ServerMetrics, logger: Logger) {
+    init(store: any HandoffStore, bufferSize: Int, replayCapacity: Int, metrics: ServerMetrics, logger: Logger) {
         self.events = store.subscribe()
         self.bufferSize = bufferSize
+        self.replayCapacity = replayCapacity
         self.metrics = metrics
         self.logger = logger
     }
@@ -89,9 +124,9 @@ final class WebSocketHub: Service, Sendable {
         }
         let continuations = state.withLock { state in
             state.isShutDown = true
-            let all = state.agentSockets.values.flatMap(\.values) + state.widgetGroups.values.flatMap(\.sockets.values)
+            let all = state.agentSockets.values.flatMap(\.values) + state.widgetSockets.values.flatMap(\.sockets.values)
             state.agentSockets = [:]
-            state.widgetGroups = [:]
+            state.widgetSockets = [:]
             state.index = [:]
             return all
         }
@@ -100,30 +135,30 @@ final class WebSocketHub: Service, Sendable {
 
     // MARK: Connections
 
-    /// Registers an authenticated agent socket of `tenant`; events from now on are queued.
-    func registerAgent(tenant: TenantID) -> Registration {
-        register(tenant: tenant, handoff: nil)
+    /// Registers an authenticated agent socket of `tenant`.
+    func registerAgent(tenant: TenantID, resume: Resume = .live) -> Registration {
+        register(tenant: tenant, handoff: nil, resume: resume)
     }
 
     /// Registers a widget socket following one handoff of `tenant`.
-    func registerWidget(tenant: TenantID, handoff: HandoffID) -> Registration {
-        register(tenant: tenant, handoff: handoff)
+    func registerWidget(tenant: TenantID, handoff: HandoffID, resume: Resume = .live) -> Registration {
+        register(tenant: tenant, handoff: handoff, resume: resume)
     }
 
-    /// Tells the hub the assigned agent's name of a followed handoff, when a snapshot read
-    /// after registering knows it and no pick-up event has (it happened just before).
-    func noteAgentName(_ name: String, for handoff: HandoffID) {
+    /// Tells the hub an agent's name, when a snapshot read after registering knows an
+    /// assignee that no event has named yet (it was picked up before the hub started).
+    func noteAgentName(_ name: String, for agent: AgentID) {
         state.withLock { state in
-            if state.widgetGroups[handoff]?.agentName == nil { state.widgetGroups[handoff]?.agentName = name }
+            if state.agentNames[agent] == nil { state.agentNames[agent] = name }
         }
     }
 
     func unregister(_ registration: Registration) {
-        let continuation = state.withLock { state -> AsyncStream<OutboundFrame>.Continuation? in
+        let continuation = state.withLock { state -> Continuation? in
             guard let place = state.index.removeValue(forKey: registration.id) else { return nil }
             if let handoff = place.handoff {
-                let removed = state.widgetGroups[handoff]?.sockets.removeValue(forKey: registration.id)
-                if state.widgetGroups[handoff]?.sockets.isEmpty == true { state.widgetGroups[handoff] = nil }
+                let removed = state.widgetSockets[handoff]?.sockets.removeValue(forKey: registration.id)
+                if state.widgetSockets[handoff]?.sockets.isEmpty == true { state.widgetSockets[handoff] = nil }
                 return removed
             }
             let removed = state.agentSockets[place.tenant]?.removeValue(forKey: registration.id)
@@ -136,89 +171,131 @@ final class WebSocketHub: Service, Sendable {
     /// Open connections, agent and widget.
     var connectionCount: Int { state.withLock { $0.index.count } }
 
-    private func register(tenant: TenantID, handoff: HandoffID?) -> Registration {
+    private func register(tenant: TenantID, handoff: HandoffID?, resume: Resume) -> Registration {
         let (stream, continuation) = AsyncStream.makeStream(of: OutboundFrame.self, bufferingPolicy: .bufferingNewest(bufferSize))
-        let id = state.withLock { state -> Int? in
+        let registered = state.withLock { state -> (id: Int, latest: UInt64)? in
             guard !state.isShutDown else { return nil }
             let id = state.nextID
             state.nextID += 1
+            let recent = state.recent[tenant] ?? Recent()
+            if case .after(let seen) = resume {
+                // Queued before the socket joins the fan-out, under the lock publish() takes:
+                // the missed frames come first, each once, and the live ones follow.
+                for frame in replay(after: seen, of: recent, handoff: handoff, names: state.agentNames) { continuation.yield(frame) }
+            }
             state.index[id] = (tenant, handoff)
             if let handoff {
-                state.widgetGroups[handoff, default: WidgetGroup(tenant: tenant)].sockets[id] = continuation
+                state.widgetSockets[handoff, default: (tenant, [:])].sockets[id] = continuation
             } else {
                 state.agentSockets[tenant, default: [:]][id] = continuation
             }
-            return id
+            return (id, recent.latest)
         }
-        guard let id else {
+        guard let registered else {
             continuation.finish()
-            return Registration(id: -1, frames: stream)
+            return Registration(id: -1, frames: stream, latestSequence: 0)
         }
-        return Registration(id: id, frames: stream)
+        return Registration(id: registered.id, frames: stream, latestSequence: registered.latest)
+    }
+
+    /// The frames a socket missed after event `seen`, or one `resync` frame when they are not
+    /// all kept (or would not fit the socket's buffer).
+    private func replay(after seen: UInt64, of recent: Recent, handoff: HandoffID?, names: [AgentID: String]) -> [OutboundFrame] {
+        let oldest = recent.events.first?.published.sequence ?? recent.latest + 1
+        guard seen <= recent.latest, seen + 1 >= oldest else { return resync(recent.latest) }
+        var frames: [OutboundFrame] = []
+        for kept in recent.events where kept.published.sequence > seen {
+            if let frame = self.frame(for: kept, handoff: handoff) { frames.append(frame) }
+        }
+        guard frames.count <= bufferSize else { return resync(recent.latest) }
+        return frames
+    }
+
+    private func resync(_ latest: UInt64) -> [OutboundFrame] {
+        encode(WireMapping.resyncFrame(seq: latest)).map { [OutboundFrame(text: $0, order: nil)] } ?? []
     }
 
     // MARK: Fan-out
 
-    /// Offers one event to the sockets that may see it. Synchronous and non-blocking; called
-    /// from one task (``run()``), so each socket gets frames in the order of the events.
+    /// Offers one event to the sockets that may see it, and keeps it for replay. Synchronous
+    /// and non-blocking; called from one task (``run()``), so each socket gets frames in the
+    /// order of the events.
     ///
-    /// Who listens (and the widget group's agent name) is read under the lock; frames are
-    /// encoded only if someone listens, and yielded outside the lock.
-    func publish(_ event: HandoffEvent) {
-        typealias Continuation = AsyncStream<OutboundFrame>.Continuation
-        let widgetTarget = Self.widgetTarget(of: event)
-        let (agentSockets, widget) = state.withLock { state -> ([Continuation], (sockets: [Continuation], agentName: String?)?) in
-            let agents = state.agentSockets[event.tenantID].map { Array($0.values) } ?? []
-            guard let (handoffID, change) = widgetTarget, var group = state.widgetGroups[handoffID], group.tenant == event.tenantID,
-                !group.sockets.isEmpty
-            else { return (agents, nil) }
-            if case .status(_, let agentName?) = change {
-                group.agentName = agentName
-                state.widgetGroups[handoffID] = group
+    /// Who listens is read under the lock; frames are encoded only if someone listens, and
+    /// yielded outside the lock.
+    func publish(_ published: PublishedEvent) {
+        let event = published.event
+        let tenant = published.tenantID
+        let widgetHandoff = Self.widgetHandoff(of: event)
+        let (kept, agentSockets, widgetSockets) = state.withLock { state -> (Kept, [Continuation], [Continuation]) in
+            switch event {
+            case .handoffPickedUp(_, let agent), .agentStatusChanged(let agent): state.agentNames[agent.id] = agent.name
+            default: break
             }
-            return (agents, (Array(group.sockets.values), group.agentName))
+            let kept = Kept(published: published, agentName: Self.assignee(of: event).flatMap { state.agentNames[$0] })
+            var recent = state.recent[tenant] ?? Recent()
+            recent.events.append(kept)
+            if recent.events.count > replayCapacity { recent.events.removeFirst() }
+            recent.latest = published.sequence
+            state.recent[tenant] = recent
+            let agents = state.agentSockets[tenant].map { Array($0.values) } ?? []
+            var widgets: [Continuation] = []
+            if let widgetHandoff, let group = state.widgetSockets[widgetHandoff], group.tenant == tenant {
+                widgets = Array(group.sockets.values)
+            }
+            return (kept, agents, widgets)
         }
-        guard !agentSockets.isEmpty || widget != nil else { return }
-        let agentText = WireMapping.agentFrame(event).flatMap { encode($0) }
         var dropped = 0
-        if let agentText {
-            let frame = OutboundFrame(text: agentText, order: nil)
+        if !agentSockets.isEmpty, let frame = frame(for: kept, handoff: nil) {
             for continuation in agentSockets { dropped += Self.yield(frame, to: continuation) }
         }
-        if let widget, let (_, change) = widgetTarget {
-            let frame: OutboundFrame?
-            switch change {
-            case .message(let timestamp):
-                frame = agentText.map { OutboundFrame(text: $0, order: .message(timestamp)) }
-            case .status(let handoff, _):
-                frame = encode(WireMapping.statusFrame(handoff, agentName: widget.agentName)).map {
-                    OutboundFrame(text: $0, order: .status(progress: Self.progress(handoff.state)))
-                }
-            }
-            if let frame {
-                for continuation in widget.sockets { dropped += Self.yield(frame, to: continuation) }
-            }
+        if let widgetHandoff, !widgetSockets.isEmpty, let frame = frame(for: kept, handoff: widgetHandoff) {
+            for continuation in widgetSockets { dropped += Self.yield(frame, to: continuation) }
         }
         for _ in 0..<dropped { metrics.recordDroppedFrame() }
     }
 
-    private enum WidgetChange {
-        case message(Timestamp)
-        case status(Handoff, agentName: String?)
+    /// The frame of a kept event for an agent socket (`handoff` nil) or for a widget socket of
+    /// `handoff`; `nil` when that socket is not told about it.
+    private func frame(for kept: Kept, handoff: HandoffID?) -> OutboundFrame? {
+        let event = kept.published.event
+        let seq = kept.published.sequence
+        guard let handoff else {
+            return WireMapping.agentFrame(event, seq: seq).flatMap { encode($0) }.map { OutboundFrame(text: $0, order: nil) }
+        }
+        guard Self.widgetHandoff(of: event) == handoff else { return nil }
+        switch event {
+        case .messagePosted(let message, _):
+            return WireMapping.agentFrame(event, seq: seq).flatMap { encode($0) }.map { OutboundFrame(text: $0, order: .message(message.timestamp)) }
+        case .handoffPickedUp(let h, _), .handoffResolved(let h), .handoffWithdrawn(let h), .afterHoursRecorded(let h):
+            return encode(WireMapping.statusFrame(h, agentName: kept.agentName, seq: seq)).map {
+                OutboundFrame(text: $0, order: .status(progress: Self.progress(h.state)))
+            }
+        case .handoffRequested, .agentStatusChanged:
+            return nil
+        }
     }
 
-    /// The handoff a widget socket would follow this event for, and what changed.
-    private static func widgetTarget(of event: HandoffEvent) -> (HandoffID, WidgetChange)? {
+    /// The handoff a widget socket would follow this event for.
+    private static func widgetHandoff(of event: HandoffEvent) -> HandoffID? {
         switch event {
-        case .messagePosted(let message, _): (message.handoffID, .message(message.timestamp))
-        case .handoffPickedUp(let h, let agent): (h.id, .status(h, agentName: agent.name))
-        case .handoffResolved(let h), .handoffWithdrawn(let h), .afterHoursRecorded(let h): (h.id, .status(h, agentName: nil))
+        case .messagePosted(let message, _): message.handoffID
+        case .handoffPickedUp(let h, _), .handoffResolved(let h), .handoffWithdrawn(let h), .afterHoursRecorded(let h): h.id
         case .handoffRequested, .agentStatusChanged: nil
         }
     }
 
+    /// The assigned agent of the handoff a status event is about.
+    private static func assignee(of event: HandoffEvent) -> AgentID? {
+        switch event {
+        case .handoffPickedUp(_, let agent): agent.id
+        case .handoffResolved(let h), .handoffWithdrawn(let h), .afterHoursRecorded(let h): h.assignedAgentID
+        case .messagePosted, .handoffRequested, .agentStatusChanged: nil
+        }
+    }
+
     /// Queues a frame; 1 when the buffer was full and the oldest frame was dropped.
-    private static func yield(_ frame: OutboundFrame, to continuation: AsyncStream<OutboundFrame>.Continuation) -> Int {
+    private static func yield(_ frame: OutboundFrame, to continuation: Continuation) -> Int {
         if case .dropped = continuation.yield(frame) { return 1 }
         return 0
     }

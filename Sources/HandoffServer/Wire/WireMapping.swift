@@ -127,22 +127,24 @@ enum WireMapping {
 
     /// The agent-socket frame of an event, or `nil` when agents are not told about it
     /// (an after-hours record goes to history, not to the queue).
-    static func agentFrame(_ event: HandoffEvent) -> (any Encodable & Sendable)? {
+    static func agentFrame(_ event: HandoffEvent, seq: UInt64? = nil) -> (any Encodable & Sendable)? {
         typealias F = WebSocketFrame
         switch event {
         case .handoffRequested(let h):
-            return F.Envelope(type: F.FrameType.newHandoff, payload: F.NewHandoff(handoff: handoff(h)))
+            return F.Envelope(type: F.FrameType.newHandoff, payload: F.NewHandoff(handoff: handoff(h)), seq: seq)
         case .handoffPickedUp(let h, let agent):
             return F.Envelope(
                 type: F.FrameType.handoffPickedUp,
-                payload: F.PickedUp(handoffId: h.id.description, agentId: agent.id.description, agentName: agent.name))
+                payload: F.PickedUp(handoffId: h.id.description, agentId: agent.id.description, agentName: agent.name), seq: seq)
         case .messagePosted(let m, _):
-            return F.Envelope(type: messageFrameType(m), payload: F.MessagePosted(handoffId: m.handoffID.description, message: message(m)))
+            return F.Envelope(type: messageFrameType(m), payload: F.MessagePosted(handoffId: m.handoffID.description, message: message(m)), seq: seq)
         case .handoffResolved(let h), .handoffWithdrawn(let h):
             // A withdrawn request leaves the queue the same way a resolved chat leaves the list.
-            return F.Envelope(type: F.FrameType.handoffResolved, payload: F.Resolved(handoffId: h.id.description, resolvedBy: resolver(h)))
+            return F.Envelope(
+                type: F.FrameType.handoffResolved, payload: F.Resolved(handoffId: h.id.description, resolvedBy: resolver(h)), seq: seq)
         case .agentStatusChanged(let a):
-            return F.Envelope(type: F.FrameType.agentStatus, payload: F.AgentStatusChanged(agentId: a.id.description, status: a.status.rawValue))
+            return F.Envelope(
+                type: F.FrameType.agentStatus, payload: F.AgentStatusChanged(agentId: a.id.description, status: a.status.rawValue), seq: seq)
         case .afterHoursRecorded:
             return nil
         }
@@ -153,9 +155,13 @@ enum WireMapping {
         m.senderType == .agent ? WebSocketFrame.FrameType.agentMessage : WebSocketFrame.FrameType.handoffMessage
     }
 
-    static func statusFrame(_ h: Handoff, agentName: String?) -> WebSocketFrame.Envelope<WebSocketFrame.HandoffStatusChanged> {
+    static func statusFrame(_ h: Handoff, agentName: String?, seq: UInt64? = nil) -> WebSocketFrame.Envelope<WebSocketFrame.HandoffStatusChanged> {
         WebSocketFrame.Envelope(
             type: WebSocketFrame.FrameType.handoffStatus,
-            payload: WebSocketFrame.HandoffStatusChanged(handoffId: h.id.description, status: status(h, agentName: agentName)))
+            payload: WebSocketFrame.HandoffStatusChanged(handoffId: h.id.description, status: status(h, agentName: agentName)), seq: seq)
+    }
+
+    static func resyncFrame(seq: UInt64) -> WebSocketFrame.Envelope<WebSocketFrame.Resync> {
+        WebSocketFrame.Envelope(type: WebSocketFrame.FrameType.resync, payload: WebSocketFrame.Resync(seq: seq), seq: seq)
     }
 }
