@@ -3,6 +3,7 @@ import Foundation
 import HandoffEngine
 import HandoffScenarios
 import HandoffServer
+import HandoffWorkload
 import Logging
 
 struct ServeCommand: AsyncParsableCommand {
@@ -24,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
             --public DIR serves the files of DIR at the root (GET /widget.js → DIR/widget.js; \
             no directory listings, nothing under /api/), for a widget script that takes its \
             API base from its own URL and a test page that embeds it.
+
+            --end-chat-grace 10s defers every widget end-chat by that long, and cancels it if the \
+            widget polls, reads its history or writes again meanwhile: the reference widget \
+            sends end-chat on every page unload, a reload included, so without a grace a \
+            visitor who reloads mid-chat loses the chat. The default, 0, ends chats at once \
+            (what the shipped scenarios expect of a live target).
 
             Without --jwt-secret (or HANDOFF_JWT_SECRET) a random secret is generated: \
             agent tokens then do not survive a restart.
@@ -50,6 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public"), help: ArgumentHelp("A directory whose files are served at the root (e.g. widget.js and a test page).", valueName: "dir"))
     var publicDirectory: String?
 
+    @Option(help: ArgumentHelp("How long a widget's end-chat waits for the widget to come back (a reload) before it takes effect, e.g. 10s; at most 10m.", valueName: "duration"))
+    var endChatGrace: String = "0s"
+
+    /// The most an end-chat may wait.
+    static let maxEndChatGrace = Duration.seconds(600)
+
     @Flag(help: "Turn off the per-address and per-API-key rate limits (load tests from one host).")
     var noRateLimit = false
 
@@ -60,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        _ = try Self.grace(endChatGrace)
         if let databaseURL = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !databaseURL.isEmpty {
             throw ValidationError(
                 "PostgreSQL store not available in this build (--database-url / DATABASE_URL is set); unset it to serve from memory")
@@ -93,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         // Password hashing (PBKDF2, 600 000 rounds unless the fixtures lower it) runs on NIO's
         // blocking pool, never on the threads that serve requests.
-        let store = MemoryHandoffStore(configuration: .init(passwordWork: ThreadPoolWork()))
+        let store = MemoryHandoffStore(configuration: .init(core: .init(endChatGrace: try Self.grace(endChatGrace)), passwordWork: ThreadPoolWork()))
         do {
             try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now())
         } catch {
@@ -119,6 +133,16 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ServerConfigurationError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+    }
+
+    /// `--end-chat-grace`, checked.
+    static func grace(_ text: String) throws -> Duration {
+        switch DurationText.parse(text) {
+        case .failure(let problem): throw ValidationError("--end-chat-grace: \(problem.message)")
+        case .success(let grace):
+            guard grace <= maxEndChatGrace else { throw ValidationError("--end-chat-grace must be at most 10m, found '\(text)'") }
+            return grace
         }
     }
 

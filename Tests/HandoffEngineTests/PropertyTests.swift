@@ -251,6 +251,7 @@ import Testing
                 case .resolved(let h): #expect(latest?.state == .active && h.id == latest?.id && h.resolvedBy == .user, "\(where_)")
                 case .withdrawn(let h): #expect(latest?.state == .pending && h.id == latest?.id && h.state == .abandoned, "\(where_)")
                 case .nothingOpen: #expect(latest?.state.isOpen != true, "\(where_)")
+                case .deferred: Issue.record("\(where_): end chat deferred without a grace")
                 }
                 successes["endChat", default: 0] += 1
                 return "end chat \(chat) → \(outcome)"

@@ -93,4 +93,38 @@ import Testing
                 "Handoff not found")
         }
     }
+
+    /// The reference widget's page reload mid-chat: its unload beacon ends the chat, the new
+    /// page reads the history and polls again. With a grace the chat survives; a closed tab's
+    /// end-chat still takes effect once the grace is over.
+    @Test func aReloadMidChatKeepsTheChatUnderAGrace() async throws {
+        let world = try await World(core: .init(endChatGrace: .seconds(10)))
+        try await world.app().test(.router) { client in
+            let token = try await client.login(Fixture.annEmail)
+            let created = try await client.send(.post, APIPath.widgetHandoff, json: HandoffRequestBody(apiKey: Fixture.acmeKey, chatId: "c-reload"))
+            let id = try created.decode(HandoffCreatedResponse.self).handoffId
+            _ = try await client.send(.post, APIPath.pickUp(id), json: [String: String](), token: token)
+            let beacon = EndChatRequest(apiKey: Fixture.acmeKey, chatId: "c-reload", handoffId: id)
+            let ended = try await client.send(.post, APIPath.widgetEndChat, json: beacon, headers: [.origin: "https://shop.example"])
+            #expect(ended.status == .ok && ended.headers[.accessControlAllowCredentials] == "true")
+            // The reloaded page: history, then its status poll, within the grace.
+            world.clock.advance(by: .seconds(1))
+            let history = try await client.send(.get, APIPath.widgetHistory("c-reload") + widgetQuery(Fixture.acmeKey, "handoffId=\(id)"))
+            #expect(try history.decode(ChatHistoryResponse.self).handoffStatus == "active")
+            world.clock.advance(by: .seconds(30))
+            world.store.sweep()
+            let status = try await client.send(.get, APIPath.widgetStatus(id) + widgetQuery())
+            #expect(try status.decode(HandoffStatusResponse.self).status == "active")
+            // The tab closes for good: nobody comes back, and the sweep after the grace ends the chat.
+            _ = try await client.send(.post, APIPath.widgetEndChat, json: beacon)
+            world.clock.advance(by: .seconds(9))
+            world.store.sweep()
+            #expect(try world.store.handoff(try #require(HandoffID(id)), tenant: Fixture.acme).state == .active)
+            world.clock.advance(by: .seconds(1))
+            world.store.sweep()
+            let closed = try world.store.handoff(try #require(HandoffID(id)), tenant: Fixture.acme)
+            #expect(closed.state == .resolved && closed.resolvedBy == .user)
+            #expect(try world.store.agent(world.ann, tenant: Fixture.acme).activeChats == 0)
+        }
+    }
 }

@@ -66,7 +66,9 @@ extension HandoffCore {
     /// ``HandoffError/handoffNotFound``), otherwise the chat's newest retained one. A chat id
     /// the tenant knows nothing of has an empty history; one that is another tenant's
     /// conversation is ``HandoffError/chatNotFound``. Reads only.
-    public func chatHistory(chat: ChatID, handoff handoffID: HandoffID?, tenant tenantID: TenantID) throws(HandoffError) -> ChatHistory {
+    /// A widget reading its history is back (a reload): a pending end-chat of the handoff is
+    /// cancelled.
+    public mutating func chatHistory(chat: ChatID, handoff handoffID: HandoffID?, tenant tenantID: TenantID) throws(HandoffError) -> ChatHistory {
         let tenant = try tenantSlot(tenantID)
         let conversation = assistantChats[chat]
         if let conversation, conversation.tenant != tenant { throw .chatNotFound }
@@ -91,6 +93,7 @@ extension HandoffCore {
             lines.append(ChatLine(id: message.id, role: ChatRole(message.senderType), content: message.content, timestamp: message.timestamp))
         }
         lines.append(contentsOf: transcript[next...])
+        if let slot, !pendingEnds.isEmpty { pendingEnds[slot] = nil }
         return ChatHistory(chatID: chat, handoff: slot.map { handoffs[$0].handoff }, lines: lines)
     }
 }

@@ -49,6 +49,9 @@ public enum EndChatOutcome: Hashable, Sendable {
     case withdrawn(Handoff)
     /// Nothing was open for that chat (already ended, or never requested): nothing changed.
     case nothingOpen
+    /// The open handoff ends at this time unless the widget shows up again first
+    /// (``HandoffCore/Configuration/endChatGrace``).
+    case deferred(Handoff, endsAt: Timestamp)
 }
 
 // MARK: - The handoff lifecycle
@@ -189,6 +192,10 @@ extension HandoffCore {
     /// queue). Pending: withdrawn from the queue and counted as abandoned (the reference leaves
     /// it queued forever: defect 4). Otherwise nothing changes.
     ///
+    /// With a ``Configuration/endChatGrace`` this only schedules the end (``EndChatOutcome/deferred(_:endsAt:)``):
+    /// the widget coming back in time (``noteWidgetPresence(_:tenant:)``) cancels it, and
+    /// ``sweep(now:events:)`` applies it once due, exactly as above.
+    ///
     /// - Parameter handoffID: the handoff to end; `nil` ends the chat's newest handoff.
     public mutating func endChat<Sink: EventSink>(
         chat chatID: ChatID, handoff handoffID: HandoffID?, tenant tenantID: TenantID, systemMessageID: MessageID,
@@ -204,7 +211,20 @@ extension HandoffCore {
             guard let found = chats[ChatKey(tenant: tenant, chat: chatID)] else { return .nothingOpen }
             slot = found
         }
-        guard let ended = endChat(slot: slot, systemMessageID: systemMessageID, now: stamp(now), events: &events) else { return .nothingOpen }
+        let now = stamp(now)
+        if configuration.endChatGrace > .zero {
+            guard handoffs[slot].handoff.state.isOpen else { return .nothingOpen }
+            let deadline = pendingEnds[slot].map(\.deadline) ?? now + configuration.endChatGrace
+            pendingEnds[slot] = PendingEnd(deadline: deadline, generation: handoffs[slot].generation, systemMessageID: systemMessageID)
+            return .deferred(handoffs[slot].handoff, endsAt: deadline)
+        }
+        return finishEndChat(slot: slot, systemMessageID: systemMessageID, now: now, events: &events)
+    }
+
+    /// An end-chat taking effect: resolved or withdrawn, retired, and the tenant's queue routed.
+    mutating func finishEndChat<Sink: EventSink>(slot: Int, systemMessageID: MessageID, now: Timestamp, events: inout Sink) -> EndChatOutcome {
+        let tenant = handoffs[slot].tenant
+        guard let ended = endChat(slot: slot, systemMessageID: systemMessageID, now: now, events: &events) else { return .nothingOpen }
         let snapshot = handoffs[slot].handoff
         retire(slot)
         guard ended == .resolved else { return .withdrawn(snapshot) }
@@ -394,4 +414,38 @@ extension HandoffCore {
             throw .invalid("chatId", "chatId must not be empty")
         }
     }
+}
+
+// MARK: - End-chat grace
+
+extension HandoffCore {
+    /// An end-chat waiting out its grace.
+    struct PendingEnd: Sendable {
+        var deadline: Timestamp
+        /// The slot's generation when asked: a reused slot is another handoff.
+        var generation: UInt32
+        var systemMessageID: MessageID
+    }
+
+    /// The widget of `handoffID` is still there (it polled, read its history or wrote): a
+    /// pending end-chat of that handoff is cancelled. Returns whether one was.
+    @discardableResult
+    public mutating func noteWidgetPresence(_ handoffID: HandoffID, tenant tenantID: TenantID) -> Bool {
+        guard !pendingEnds.isEmpty, let tenant = tenantSlots[tenantID], let slot = try? handoffSlot(handoffID, tenant: tenant) else { return false }
+        return pendingEnds.removeValue(forKey: slot) != nil
+    }
+
+    /// Applies the end-chats whose grace is over (``sweep(now:events:)`` calls this).
+    mutating func finishDueEndChats<Sink: EventSink>(now: Timestamp, events: inout Sink) {
+        guard !pendingEnds.isEmpty else { return }
+        let due = pendingEnds.filter { $0.value.deadline <= now }.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }
+        for (slot, end) in due {
+            pendingEnds[slot] = nil
+            guard handoffs[slot].inUse, handoffs[slot].generation == end.generation, handoffs[slot].handoff.state.isOpen else { continue }
+            _ = finishEndChat(slot: slot, systemMessageID: end.systemMessageID, now: now, events: &events)
+        }
+    }
+
+    /// When the next pending end-chat falls due, if any.
+    var nextEndChatDeadline: Timestamp? { pendingEnds.values.map(\.deadline).min() }
 }

@@ -9,7 +9,9 @@ extension HandoffCore {
         events: inout Sink
     ) throws(HandoffError) -> Message {
         let slot = try handoffSlot(handoffID, tenant: try activeTenantSlot(tenantID))
-        return try postMessage(slot: slot, sender: .user, agent: nil, content: content, id: id, now: now, events: &events)
+        let message = try postMessage(slot: slot, sender: .user, agent: nil, content: content, id: id, now: now, events: &events)
+        if !pendingEnds.isEmpty { pendingEnds[slot] = nil }  // the visitor is still there
+        return message
     }
 
     /// The assigned agent writes in an active chat. Any other agent gets

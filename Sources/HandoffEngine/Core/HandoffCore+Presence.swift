@@ -38,6 +38,7 @@ extension HandoffCore {
     @discardableResult
     public mutating func sweep<Sink: EventSink>(now: Timestamp, events: inout Sink) -> [AgentID] {
         let now = stamp(now)
+        finishDueEndChats(now: now, events: &events)
         let cutoff = now - configuration.inactivityTimeout
         var swept: [AgentID] = []
         for slot in agents.indices where agents[slot].agent.status != .offline && agents[slot].agent.lastSeen <= cutoff {
@@ -54,7 +55,9 @@ extension HandoffCore {
     /// The earliest time at which ``sweep(now:events:)`` would take someone offline, if anyone
     /// is online: a caller can schedule the next sweep for then instead of polling.
     public func nextSweepDeadline() -> Timestamp? {
-        agents.lazy.filter { $0.agent.status != .offline }.map { $0.agent.lastSeen + configuration.inactivityTimeout }.min()
+        let agentDeadline = agents.lazy.filter { $0.agent.status != .offline }.map { $0.agent.lastSeen + configuration.inactivityTimeout }.min()
+        guard let endChat = nextEndChatDeadline else { return agentDeadline }
+        return agentDeadline.map { min($0, endChat) } ?? endChat
     }
 
     /// The one place a status changes by hand or login: keeps eligibility counts exact, reports

@@ -14,10 +14,20 @@ extension HandoffCore {
         tenantSlots[tenantID].map { tenants[$0].publishedEvents } ?? 0
     }
 
-    /// The widget's status poll of a handoff of `tenant`, with its assignee's name. Reads only.
-    public func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {
-        let record = handoffs[try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))]
+    /// The widget's status poll of a handoff of `tenant`, with its assignee's name. The widget
+    /// is evidently there: a pending end-chat of the handoff is cancelled.
+    public mutating func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {
+        let slot = try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))
+        if !pendingEnds.isEmpty { pendingEnds[slot] = nil }
+        let record = handoffs[slot]
         return WidgetStatus(record.handoff, agentName: record.agent >= 0 ? agents[record.agent].agent.name : nil)
+    }
+
+    /// The widget's message poll: ``messages(handoff:tenant:since:)``, cancelling a pending end-chat.
+    public mutating func widgetMessages(handoff handoffID: HandoffID, tenant tenantID: TenantID, since: Timestamp?) throws(HandoffError) -> [Message] {
+        let found = try messages(handoff: handoffID, tenant: tenantID, since: since)
+        noteWidgetPresence(handoffID, tenant: tenantID)
+        return found
     }
 
     /// An account and its tenant's status (`nil` for platform staff): what checking a session

@@ -44,11 +44,20 @@ public struct HandoffCore: Sendable {
         /// When a request is queued rather than answered with the after-hours form.
         /// Default ``Admission/freeSlot`` (the wire contract's rule).
         public var admission: Admission
+        /// How long a widget's end-chat waits before it takes effect; widget activity on the
+        /// handoff in that time (a status or message poll, a history read, a message) cancels
+        /// it, and ``HandoffCore/sweep(now:events:)`` applies the ones still due. The reference
+        /// widget sends end-chat on every page unload, a reload included, and polls again
+        /// within two seconds of coming back: a grace of a few seconds tells the two apart.
+        /// Default zero: end-chat takes effect at once.
+        public var endChatGrace: Duration
 
         public init(
             inactivityTimeout: Duration = .seconds(120), retainsClosedHandoffs: Bool = true, defaultMaxChats: Int = 5,
-            maxMessageLength: Int = 10_000, metricsWindow: Duration = .seconds(86_400), admission: Admission = .freeSlot
+            maxMessageLength: Int = 10_000, metricsWindow: Duration = .seconds(86_400), admission: Admission = .freeSlot,
+            endChatGrace: Duration = .zero
         ) {
+            self.endChatGrace = endChatGrace
             self.inactivityTimeout = inactivityTimeout
             self.retainsClosedHandoffs = retainsClosedHandoffs
             self.defaultMaxChats = defaultMaxChats
@@ -183,6 +192,8 @@ public struct HandoffCore: Sendable {
     /// Conversations with the scripted assistant, by their (engine-made, unique) chat id, and
     /// the order they started in (the oldest goes beyond ``assistantChatLimit``).
     var assistantChats: [ChatID: AssistantChat] = [:]
+    /// End-chats waiting out ``Configuration/endChatGrace``, by handoff slot.
+    var pendingEnds: [Int: PendingEnd] = [:]
     var assistantChatOrder: Deque<ChatID> = []
     /// The latest `now` seen: records are stamped with at least this, so stored times never go
     /// backwards even when concurrent callers read the clock slightly out of order.

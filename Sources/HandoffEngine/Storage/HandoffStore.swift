@@ -56,8 +56,10 @@ public protocol HandoffStore: Sendable {
     // MARK: Queries
     func tenant(_ id: TenantID) async -> Tenant?
     func user(_ id: UserID) async -> User?
-    /// ``HandoffCore/widgetStatus(_:tenant:)``: the status poll in one read.
+    /// ``HandoffCore/widgetStatus(_:tenant:)``: the status poll in one call.
     func widgetStatus(_ handoffID: HandoffID, tenant: TenantID) async throws(HandoffError) -> WidgetStatus
+    /// ``HandoffCore/widgetMessages(handoff:tenant:since:)``: the widget's message poll.
+    func widgetMessages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) async throws(HandoffError) -> [Message]
     /// ``HandoffCore/session(_:)``.
     func session(_ id: UserID) async -> AccountSession?
     func agent(_ id: AgentID, tenant: TenantID) async throws(HandoffError) -> Agent

@@ -255,7 +255,11 @@ public final class MemoryHandoffStore: HandoffStore {
     public func session(_ id: UserID) -> AccountSession? { withCore { $0.session(id) } }
 
     public func widgetStatus(_ handoffID: HandoffID, tenant: TenantID) throws(HandoffError) -> WidgetStatus {
-        try read { core throws(HandoffError) in try core.widgetStatus(handoffID, tenant: tenant) }
+        try command { core, _, _, _ throws(HandoffError) in try core.widgetStatus(handoffID, tenant: tenant) }
+    }
+
+    public func widgetMessages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) throws(HandoffError) -> [Message] {
+        try command { core, _, _, _ throws(HandoffError) in try core.widgetMessages(handoff: handoff, tenant: tenant, since: since) }
     }
 
     public func agent(_ id: AgentID, tenant: TenantID) throws(HandoffError) -> Agent {
@@ -298,7 +302,7 @@ public final class MemoryHandoffStore: HandoffStore {
     }
 
     public func chatHistory(chat: ChatID, handoff: HandoffID?, tenant: TenantID) throws(HandoffError) -> ChatHistory {
-        try read { core throws(HandoffError) in try core.chatHistory(chat: chat, handoff: handoff, tenant: tenant) }
+        try command { core, _, _, _ throws(HandoffError) in try core.chatHistory(chat: chat, handoff: handoff, tenant: tenant) }
     }
 
     public func messages(handoff: HandoffID, tenant: TenantID, since: Timestamp?) throws(HandoffError) -> [Message] {

@@ -93,6 +93,8 @@ public final class InProcessDriver: ScenarioDriver {
             case .resolved: return .ended(.resolved)
             case .withdrawn: return .ended(.withdrawn)
             case .nothingOpen: return .ended(.nothingOpen)
+            // Not with this driver's store (no end-chat grace); as the wire would answer.
+            case .deferred: return .ended(.unknown)
             }
         case .login(let handle):
             guard let a = accounts.agents[handle] else { throw .agentNotFound }

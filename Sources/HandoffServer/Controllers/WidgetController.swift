@@ -95,13 +95,14 @@ struct WidgetController {
         let tenant = try context.requireWidget().tenant
         let since = try RequestParameters.timestamp(request, "since")
         let handoffID = try RequestParameters.handoffID(context, "handoffId")
-        let messages = try await store.messages(handoff: handoffID, tenant: tenant, since: since)
+        let messages = try await store.widgetMessages(handoff: handoffID, tenant: tenant, since: since)
         return JSONResponse.make(MessagesResponse(messages: messages.map(WireMapping.message)))
     }
 
     @Sendable func endChat(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (access, body) = try await authenticated(EndChatRequest.self, request, context)
         let handoffID = try body.handoffId.map { text throws(APIError) in try FieldRules.identifier(text, field: "handoffId", as: HandoffID.self) }
+        // Deferred or not (ServerConfiguration.endChatGrace), the widget's answer is the same.
         _ = try await store.endChat(chat: WireMapping.chat(body.chatId), handoff: handoffID, tenant: access.tenant)
         return try JSONResponse.make(SuccessBody(success: true, message: WireTexts.chatEnded))
     }

@@ -294,7 +294,7 @@ package final class YAMLReader {
 // MARK: - Durations
 
 package enum DurationText {
-    package struct Problem: Error { var message: String }
+    package struct Problem: Error { package var message: String }
 
     private static let units: [(suffix: String, nanoseconds: Int128)] = [
         ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),

@@ -53,9 +53,9 @@ struct World: Sendable {
     let annUser: UserID
     let bossUser: UserID
 
-    init() async throws {
+    init(core: HandoffCore.Configuration = .init()) async throws {
         clock = ManualWallClock(start: Fixture.start)
-        store = MemoryHandoffStore(configuration: .init(clock: clock, seed: 7, passwordIterations: 1))
+        store = MemoryHandoffStore(configuration: .init(core: core, clock: clock, seed: 7, passwordIterations: 1))
         try store.addTenant(Tenant(id: Fixture.acme, name: "Acme"))
         try store.addTenant(Tenant(id: Fixture.globex, name: "Globex"))
         try store.addTenant(Tenant(id: Fixture.initech, name: "Initech", allowedDomains: ["initech.test"]))
