@@ -290,12 +290,16 @@ extension HandoffCore {
     static func checkReferrer(_ referrer: String?, allowed: [String]) throws(HandoffError) {
         guard !allowed.isEmpty else { return }
         guard let referrer, let host = referrerHost(referrer) else { throw .domainNotAllowed }
-        let h = host.lowercased()
-        let ok = allowed.contains { domain in
-            let d = domain.lowercased()
-            return h == d || h.hasSuffix("." + d)
-        }
-        if !ok { throw .domainNotAllowed }
+        if !allowed.contains(where: { hostMatches(host.utf8, domain: $0.utf8) }) { throw .domainNotAllowed }
+    }
+
+    /// `host` is `domain` or one of its subdomains, ignoring ASCII case (no allocation: this
+    /// runs on every widget request).
+    static func hostMatches(_ host: Substring.UTF8View, domain: String.UTF8View) -> Bool {
+        guard host.count >= domain.count else { return false }
+        let lower = { (byte: UInt8) in (65...90).contains(byte) ? byte | 0x20 : byte }
+        guard zip(host.suffix(domain.count), domain).allSatisfy({ lower($0) == lower($1) }) else { return false }
+        return host.count == domain.count || host.dropLast(domain.count).last == UInt8(ascii: ".")
     }
 
     /// The host of a referrer or origin: `https://user@Shop.example:8443/p?q` → `Shop.example`;
@@ -305,11 +309,10 @@ extension HandoffCore {
     static func referrerHost(_ text: String) -> Substring? {
         var rest = Substring(text)
         // After `scheme://`, if there is one (found by bytes: Foundation's range(of:) is slow).
-        let utf8 = Array(text.utf8)
-        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon + 2 < utf8.count,
-            utf8[colon + 1] == UInt8(ascii: "/"), utf8[colon + 2] == UInt8(ascii: "/")
-        {
-            rest = Substring(text.utf8.dropFirst(colon + 3))
+        let utf8 = text.utf8
+        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")) {
+            let after = utf8[utf8.index(after: colon)...]
+            if after.starts(with: "//".utf8) { rest = Substring(after.dropFirst(2)) }
         }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]

@@ -88,10 +88,10 @@ public struct APIKey: Hashable, Sendable {
 
     /// Whether `raw` has the key format (scheme plus 64 lowercase hex digits).
     public static func isWellFormed(_ raw: String) -> Bool {
-        let bytes = Array(raw.utf8)
-        let scheme = Array(Self.scheme.utf8)
+        let bytes = raw.utf8
+        let scheme = Self.scheme.utf8
         guard bytes.count == scheme.count + secretHexDigits, bytes.starts(with: scheme) else { return false }
-        return bytes[scheme.count...].allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        return bytes.dropFirst(scheme.count).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// The lookup prefix of a well-formed key.

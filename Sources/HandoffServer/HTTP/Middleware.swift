@@ -70,10 +70,16 @@ struct WidgetCORSMiddleware: RouterMiddleware {
             response.headers[.accessControlMaxAge] = "86400"
             return response
         }
+        // Refusals are responses by now: the error mapping sits inside this middleware.
+        guard let origin else {
+            // Not a browser's cross-origin request: nothing to echo, nothing to note.
+            var response = try await next(request, context)
+            Self.addHeaders(&response.headers, credentialedOrigin: nil)
+            return response
+        }
         var context = context
         let note = WidgetAccessNote()
         context.widgetNote = note
-        // Refusals are responses by now: the error mapping sits inside this middleware.
         var response = try await next(request, context)
         Self.addHeaders(&response.headers, credentialedOrigin: note.originAllowed ? origin : nil)
         return response
@@ -122,8 +128,9 @@ struct WidgetKeyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        let query = request.uri.queryParameters  // parsed once for both
         context.widget = try await dependencies.widgetAccess(
-            apiKey: RequestParameters.query(request, "apiKey"), referrer: RequestParameters.query(request, "referrer"),
+            apiKey: RequestParameters.value(query, "apiKey"), referrer: RequestParameters.value(query, "referrer"),
             request: request, note: context.widgetNote)
         return try await next(request, context)
     }
@@ -143,8 +150,6 @@ struct RequestLimitsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { throw APIError.payloadTooLarge }
-        var context = context
-        context.maxBodyBytes = maxBodyBytes
         if let perAddress {
             let key = ClientAddress.key(request: request, context: context, trustForwardedFor: trustForwardedFor)
             if case .limited(let seconds) = perAddress.check(key) {
@@ -152,6 +157,11 @@ struct RequestLimitsMiddleware: RouterMiddleware {
                 throw APIError.tooManyRequests(retryAfterSeconds: seconds)
             }
         }
+        // Only a request that may carry a body needs the limit in its context (copying the
+        // context costs on every poll).
+        guard request.method != .get, request.method != .head else { return try await next(request, context) }
+        var context = context
+        context.maxBodyBytes = maxBodyBytes
         return try await next(request, context)
     }
 }

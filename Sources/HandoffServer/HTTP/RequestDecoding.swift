@@ -1,6 +1,7 @@
 import Foundation
 import HandoffAPI
 import HandoffEngine
+import HummingbirdCore
 import Hummingbird
 import NIOCore
 
@@ -93,7 +94,12 @@ enum JSONBody {
 enum RequestParameters {
     /// A query parameter; an empty value (`?since=`) counts as absent, as the reference treats it.
     static func query(_ request: Request, _ name: String) -> String? {
-        guard let value = request.uri.queryParameters[name[...]], !value.isEmpty else { return nil }
+        value(request.uri.queryParameters, name)
+    }
+
+    /// ``query(_:_:)`` from parameters parsed once (each `request.uri.queryParameters` parses anew).
+    static func value(_ parameters: FlatDictionary<Substring, Substring>, _ name: String) -> String? {
+        guard let value = parameters[name[...]], !value.isEmpty else { return nil }
         return String(value)
     }
 
