@@ -5,6 +5,7 @@ import HandoffScenarios
 import HandoffServer
 import HandoffWorkload
 import Logging
+import NIOPosix
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -105,9 +106,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        // Password hashing (PBKDF2, 600 000 rounds unless the fixtures lower it) runs on NIO's
-        // blocking pool, never on the threads that serve requests.
-        let store = MemoryHandoffStore(configuration: .init(core: .init(endChatGrace: try Self.grace(endChatGrace)), passwordWork: ThreadPoolWork()))
+        // Password hashing (PBKDF2, 600 000 rounds unless the fixtures lower it) runs on a pool
+        // of its own, one thread fewer than the cores: never on the threads that serve
+        // requests, and never ahead of static files on NIO's shared pool.
+        let passwordPool = NIOThreadPool(numberOfThreads: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+        passwordPool.start()
+        defer { passwordPool.shutdownGracefully { _ in } }
+        let store = MemoryHandoffStore(
+            configuration: .init(core: .init(endChatGrace: try Self.grace(endChatGrace)), passwordWork: ThreadPoolWork(pool: passwordPool)))
         do {
             try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now())
         } catch {

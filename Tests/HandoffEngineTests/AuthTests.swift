@@ -93,6 +93,7 @@ import Testing
         ("https://example.org", false), ("", false),
         ("https://ann@example.com/x", true), ("https://example.com@evil.com/", false), ("example.com:8080", true),
         ("shop.test?x=1", true), ("https://[::1]:8080/", false), ("https://", false), ("https://:443/", false),
+        ("shop.test/p?u=http://evil.com", true), ("evil.com/p?u=http://shop.test", false), ("1http://shop.test", false),
     ])
     func allowedDomains(referrer: String, allowed: Bool) throws {
         var world = World()

@@ -55,7 +55,8 @@ import Testing
         world.advance(.seconds(60))
         _ = world.core.sweep(now: world.now, events: &world.events)
         #expect(world.handoff(id).state == .active, "after a \(sign)")
-        #expect(world.core.nextSweepDeadline() != world.now)
+        // No end pending any more: the next sweep is the agent's inactivity deadline.
+        #expect(world.core.nextSweepDeadline() == world.agent(ann).lastSeen + world.core.configuration.inactivityTimeout)
     }
 
     @Test func aWaitingRequestIsWithdrawnAfterItsGraceAndAClosedOneIsLeftAlone() throws {
@@ -76,5 +77,24 @@ import Testing
         #expect(world.core.invariantViolations() == [])
         // Nothing open: nothing to defer.
         #expect(try world.endChat("chat-1") == .nothingOpen)
+    }
+
+    /// A pending end belongs to its handoff: when the slot is reused (closed handoffs not
+    /// retained), the new handoff's end-chat gets a grace of its own.
+    @Test func aReusedSlotDoesNotInheritAnOldDeadline() throws {
+        var world = World(configuration: .init(retainsClosedHandoffs: false, endChatGrace: .seconds(10)))
+        let ann = try world.addAgent("Ann")
+        let first = try world.queue("chat-1")
+        _ = try world.pickUp(first, by: ann)
+        _ = try world.endChat("chat-1")
+        _ = try world.core.resolve(first, by: ann, now: world.now, events: &world.events)
+        world.advance(.seconds(30))
+        let second = try world.queue("chat-2")
+        _ = try world.pickUp(second, by: ann)
+        let outcome = try world.endChat("chat-2")
+        guard case .deferred(_, let endsAt) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(endsAt == world.now + .seconds(10))
+        _ = world.core.sweep(now: world.now, events: &world.events)
+        #expect(try world.core.handoff(second, tenant: World.acme).state == .active)
     }
 }

@@ -87,7 +87,7 @@ import Synchronization
     /// Counts the work a store hands it, and runs it.
     final class CountingWork: BlockingWork {
         let runs = Mutex(0)
-        func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? {
             runs.withLock { $0 += 1 }
             return work()
         }

@@ -67,7 +67,8 @@ import Testing
         for (n, event) in events.prefix(5).enumerated() { hub.publish(PublishedEvent(sequence: UInt64(n + 1), event: event)) }
         // Kept: 2…5. A client that saw 3 gets 4 and 5, then the live 6.
         let back = hub.registerAgent(tenant: Fixture.acme, resume: .after(3))
-        #expect(back.latestSequence == 5)
+        // Caught up to what the client said; the replay carries it to 5.
+        #expect(back.latestSequence == 3)
         hub.publish(PublishedEvent(sequence: 6, event: events[5]))
         var frames = back.frames.makeAsyncIterator()
         #expect(try Self.seq(await frames.next()) == 4)
@@ -87,11 +88,24 @@ import Testing
             #expect(try Self.seq(first) == 7)
             hub.unregister(lost)
         }
+        // More missed than half the socket's buffer (16): a resync, so live frames cannot push replayed ones out.
+        let busy = WebSocketHub(store: world.store, bufferSize: 4, replayCapacity: 100, metrics: ServerMetrics(), logger: Self.logger)
+        for n in 1...5 { busy.publish(PublishedEvent(sequence: UInt64(n), event: Self.statusEvent("b\(n)"))) }
+        let behind = busy.registerAgent(tenant: Fixture.acme, resume: .after(2))
+        var behindFrames = behind.frames.makeAsyncIterator()
+        #expect(try Self.type(await behindFrames.next()) == HandoffAPI.WebSocketFrame.FrameType.resync)
+        #expect(behind.latestSequence == 5)
+        let near = busy.registerAgent(tenant: Fixture.acme, resume: .after(3))
+        var nearFrames = near.frames.makeAsyncIterator()
+        #expect(try Self.seq(await nearFrames.next()) == 4)
         // A tenant with nothing yet: after 0 is caught up, anything else is a resync.
         let quiet = hub.registerAgent(tenant: Fixture.globex, resume: .after(0))
+        let unknown = hub.registerAgent(tenant: Fixture.globex, resume: .after(3))
         hub.publish(PublishedEvent(sequence: 1, event: Self.statusEvent("first", tenant: Fixture.globex)))
         var quietFrames = quiet.frames.makeAsyncIterator()
         #expect(try Self.seq(await quietFrames.next()) == 1)
+        var unknownFrames = unknown.frames.makeAsyncIterator()
+        #expect(try Self.type(await unknownFrames.next()) == HandoffAPI.WebSocketFrame.FrameType.resync)
     }
 
     @Test func aWidgetReconnectReplaysOnlyItsHandoff() async throws {

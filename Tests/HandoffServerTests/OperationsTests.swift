@@ -5,6 +5,7 @@ import HandoffEngine
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOPosix
 import Testing
 
 @testable import HandoffServer
@@ -159,9 +160,14 @@ import Testing
 
     @Test func threadPoolWorkRunsOnNIOThreads() async {
         // NIO names its shared pool's threads "SGLTN-TP-#n"; Swift's cooperative threads have other names.
-        let name = await ThreadPoolWork().run { Thread.current.name ?? "" }
+        let name = await ThreadPoolWork().run { Thread.current.name ?? "" } ?? "did not run"
         #expect(name.hasPrefix("SGLTN-TP-"), "ran on '\(name)'")
         #expect(await ThreadPoolWork().run { 6 * 7 } == 42)
+        // A pool that is shut down refuses the work: nil, never a hash on the caller's thread.
+        let stopped = NIOThreadPool(numberOfThreads: 1)
+        stopped.start()
+        try? await stopped.shutdownGracefully()
+        #expect(await ThreadPoolWork(pool: stopped).run { Thread.current.name ?? "" } == nil)
     }
 
     @Test func defaultsAreTheDocumentedOnes() {

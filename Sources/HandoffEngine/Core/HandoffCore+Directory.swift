@@ -71,7 +71,8 @@ extension HandoffCore {
         stored.email = email
         users[user.id] = stored
         userByEmail[email] = user.id
-        decoyLoginIterations = user.passwordHash.iterations
+        // The costliest hash in use: an unknown email must take as long as any account.
+        decoyLoginIterations = max(decoyLoginIterations, user.passwordHash.iterations)
     }
 
     /// Adds an agent to a tenant. Only the system, the tenant's `client_admin` or platform staff may.
@@ -309,8 +310,12 @@ extension HandoffCore {
     static func referrerHost(_ text: String) -> Substring? {
         var rest = Substring(text)
         // After `scheme://`, if there is one (found by bytes: Foundation's range(of:) is slow).
+        // A scheme is a letter then letters, digits, `+`, `-` or `.`, before any `/`, `?`, `#`.
         let utf8 = text.utf8
-        if let colon = utf8.firstIndex(of: UInt8(ascii: ":")) {
+        let isLetter = { (b: UInt8) in (65...90).contains(b) || (97...122).contains(b) }
+        if let colon = utf8.firstIndex(where: { !(isLetter($0) || (48...57).contains($0) || $0 == 43 || $0 == 45 || $0 == 46) }),
+            utf8[colon] == UInt8(ascii: ":"), let first = utf8.first, isLetter(first)
+        {
             let after = utf8[utf8.index(after: colon)...]
             if after.starts(with: "//".utf8) { rest = Substring(after.dropFirst(2)) }
         }

@@ -214,7 +214,9 @@ extension HandoffCore {
         let now = stamp(now)
         if configuration.endChatGrace > .zero {
             guard handoffs[slot].handoff.state.isOpen else { return .nothingOpen }
-            let deadline = pendingEnds[slot].map(\.deadline) ?? now + configuration.endChatGrace
+            // An earlier end of this same handoff keeps its deadline (a slot reused since is another handoff).
+            let earlier = pendingEnds[slot].flatMap { $0.generation == handoffs[slot].generation ? $0.deadline : nil }
+            let deadline = earlier ?? now + configuration.endChatGrace
             pendingEnds[slot] = PendingEnd(deadline: deadline, generation: handoffs[slot].generation, systemMessageID: systemMessageID)
             return .deferred(handoffs[slot].handoff, endsAt: deadline)
         }

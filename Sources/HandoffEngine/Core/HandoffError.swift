@@ -27,6 +27,7 @@ public struct HandoffError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let agentAtCapacity = Code("agentAtCapacity")
         public static let duplicate = Code("duplicate")
         public static let invalidInput = Code("invalidInput")
+        public static let unavailable = Code("unavailable")
     }
 
     public let code: Code
@@ -57,6 +58,8 @@ public struct HandoffError: Error, Hashable, Sendable, CustomStringConvertible {
     public static let notAssignee = HandoffError(.notAssignee, "This conversation is assigned to another agent")
     public static let agentNotAvailable = HandoffError(.agentNotAvailable, "Agent is not available")
     public static let agentAtCapacity = HandoffError(.agentAtCapacity, "Agent is at capacity")
+    /// The store could not do the work now (cancelled while waiting, or shutting down).
+    public static let unavailable = HandoffError(.unavailable, "Service unavailable, try again")
 
     public static func forbidden(_ action: String) -> HandoffError {
         HandoffError(.forbidden, "Insufficient permissions to \(action)")

@@ -5,12 +5,13 @@
 /// request; the server passes a runner backed by a dedicated thread pool instead
 /// (`NIOThreadPool`). The engine itself stays free of threads and networking.
 public protocol BlockingWork: Sendable {
-    /// Runs `work` to completion and returns its result.
-    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T
+    /// Runs `work` to completion and returns its result; `nil` when it could not run (the
+    /// caller was cancelled while waiting, or the runner is shutting down).
+    func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T?
 }
 
 /// Runs the work on the caller's thread: for tools and tests with no requests to keep serving.
 public struct InlineWork: BlockingWork {
     public init() {}
-    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T { work() }
+    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? { work() }
 }

@@ -121,7 +121,9 @@ public final class MemoryHandoffStore: HandoffStore {
         guard iterations >= 1 else { throw .invalid("passwordIterations", "Password hashing needs at least 1 iteration") }
         let (id, salt) = state.withLock { state in (user.id ?? state.ids.id(), state.ids.bytes(16)) }
         let password = user.password
-        let hash = await passwordWork.run { PasswordHash(password: password, salt: salt, iterations: iterations) }
+        guard let hash = await passwordWork.run({ PasswordHash(password: password, salt: salt, iterations: iterations) }) else {
+            throw .unavailable
+        }
         let stored = User(
             id: id, tenantID: user.tenantID, email: user.email, passwordHash: hash,
             firstName: user.firstName, lastName: user.lastName, role: user.role)
@@ -170,7 +172,7 @@ public final class MemoryHandoffStore: HandoffStore {
     /// if the account is unchanged.
     public func login(email: String, password: String) async throws(HandoffError) -> User {
         let challenge = withCore { $0.loginChallenge(email: email) }
-        let matches = await passwordWork.run { challenge.passwordHash.verify(password) }
+        guard let matches = await passwordWork.run({ challenge.passwordHash.verify(password) }) else { throw .unavailable }
         return try command { core, _, now, events throws(HandoffError) in
             try core.completeLogin(challenge, passwordMatches: matches, now: now, events: &events)
         }

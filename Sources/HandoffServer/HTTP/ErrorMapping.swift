@@ -27,12 +27,14 @@ import NIOCore
 /// | invalidCredentials | 401 | `{"error":"Invalid credentials"}` |
 /// | userNotFound | 401 | `{"error":"Invalid or expired token"}` (only a token can name a user) |
 /// | agentAtCapacity, agentNotAvailable | 409 | `{"error":"Agent is at capacity"}` / `"Agent is not available"` |
+/// | unavailable | 503 | `{"error":"Service unavailable, try again"}` (a login cancelled or the server stopping) |
 /// | duplicate | 409 | `{"error":<message>,"details":[{field,problem}]}` |
 /// | a code added later | 400 | `{"error":<message>}` (a refusal, whose message is client-safe) |
 extension HandoffError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch code {
         case .handoffNotFound, .agentNotFound, .tenantNotFound, .chatNotFound: .notFound
+        case .unavailable: .serviceUnavailable
         case .handoffNotAvailable, .handoffNotActive, .invalidInput: .badRequest
         case .notAssignee, .forbidden, .domainNotAllowed, .tenantSuspended: .forbidden
         case .invalidAPIKey, .invalidCredentials, .userNotFound: .unauthorized

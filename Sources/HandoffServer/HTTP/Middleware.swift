@@ -94,10 +94,11 @@ struct WidgetCORSMiddleware: RouterMiddleware {
         if let credentialedOrigin {
             headers[.accessControlAllowOrigin] = credentialedOrigin
             headers[.accessControlAllowCredentials] = "true"
-            headers[.vary] = "Origin"
         } else {
             headers[.accessControlAllowOrigin] = "*"
         }
+        // Always: the answer depends on the Origin, so a shared cache must not reuse one for another.
+        headers[.vary] = "Origin"
         headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
         headers[.accessControlAllowHeaders] = "Content-Type"
     }

@@ -1,11 +1,13 @@
 import HandoffEngine
 import NIOPosix
 
-/// Runs a store's password hashing on a NIO thread pool (default: NIO's shared blocking pool,
-/// one thread a core), never on Swift's cooperative pool, so a burst of logins cannot hold
-/// the threads that serve every other request. Logins beyond the pool's threads queue there.
+/// Runs a store's password hashing on a NIO thread pool, never on Swift's cooperative pool, so a
+/// burst of logins cannot hold the threads that serve every other request. Logins beyond the
+/// pool's threads queue there. `handoff-sim serve` gives it a pool of its own with one thread
+/// fewer than the cores (so one core always serves requests, and static files, which use NIO's
+/// shared pool, never wait behind logins).
 ///
-/// Give it to the store the server uses: `MemoryHandoffStore(configuration: .init(passwordWork: ThreadPoolWork()))`.
+/// Give it to the store the server uses: `MemoryHandoffStore(configuration: .init(passwordWork: ThreadPoolWork(pool: pool)))`.
 public struct ThreadPoolWork: BlockingWork {
     private let pool: NIOThreadPool
 
@@ -13,13 +15,9 @@ public struct ThreadPoolWork: BlockingWork {
         self.pool = pool
     }
 
-    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        do {
-            return try await pool.runIfActive(work)
-        } catch {
-            // The pool only refuses work once it is shut down (the process is ending); the
-            // answer is still owed, so compute it here.
-            return work()
-        }
+    /// `nil` when the work did not run: the caller was cancelled while it waited (the client
+    /// went away), or the pool is shut down (the server is stopping). Never run inline instead.
+    public func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T? {
+        try? await pool.runIfActive(work)
     }
 }

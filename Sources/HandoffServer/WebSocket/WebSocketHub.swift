@@ -38,8 +38,9 @@ final class WebSocketHub: Service, Sendable {
     struct Registration: Sendable {
         let id: Int
         let frames: AsyncStream<OutboundFrame>
-        /// The tenant's last event number the hub had seen at registration (0: none yet):
-        /// what the socket is caught up to, before the frames in `frames`.
+        /// What the socket is caught up to before the frames in `frames`: the tenant's last
+        /// event number the hub had seen at registration (0: none yet), or — for a resume —
+        /// the number the client gave (the replay in `frames` carries it further).
         let latestSequence: UInt64
     }
 
@@ -178,10 +179,13 @@ final class WebSocketHub: Service, Sendable {
             let id = state.nextID
             state.nextID += 1
             let recent = state.recent[tenant] ?? Recent()
+            var caughtUp = recent.latest
             if case .after(let seen) = resume {
                 // Queued before the socket joins the fan-out, under the lock publish() takes:
                 // the missed frames come first, each once, and the live ones follow.
-                for frame in replay(after: seen, of: recent, handoff: handoff, names: state.agentNames) { continuation.yield(frame) }
+                let (frames, replayed) = replay(after: seen, of: recent, handoff: handoff)
+                for frame in frames { continuation.yield(frame) }
+                if replayed { caughtUp = seen }
             }
             state.index[id] = (tenant, handoff)
             if let handoff {
@@ -189,7 +193,7 @@ final class WebSocketHub: Service, Sendable {
             } else {
                 state.agentSockets[tenant, default: [:]][id] = continuation
             }
-            return (id, recent.latest)
+            return (id, caughtUp)
         }
         guard let registered else {
             continuation.finish()
@@ -198,17 +202,18 @@ final class WebSocketHub: Service, Sendable {
         return Registration(id: registered.id, frames: stream, latestSequence: registered.latest)
     }
 
-    /// The frames a socket missed after event `seen`, or one `resync` frame when they are not
-    /// all kept (or would not fit the socket's buffer).
-    private func replay(after seen: UInt64, of recent: Recent, handoff: HandoffID?, names: [AgentID: String]) -> [OutboundFrame] {
+    /// The frames a socket missed after event `seen` (`replayed`), or one `resync` frame when
+    /// they are not all kept, or would take more than half the socket's buffer (live frames
+    /// arriving behind them must not push them out).
+    private func replay(after seen: UInt64, of recent: Recent, handoff: HandoffID?) -> (frames: [OutboundFrame], replayed: Bool) {
         let oldest = recent.events.first?.published.sequence ?? recent.latest + 1
-        guard seen <= recent.latest, seen + 1 >= oldest else { return resync(recent.latest) }
+        guard seen <= recent.latest, seen + 1 >= oldest else { return (resync(recent.latest), false) }
         var frames: [OutboundFrame] = []
         for kept in recent.events where kept.published.sequence > seen {
             if let frame = self.frame(for: kept, handoff: handoff) { frames.append(frame) }
         }
-        guard frames.count <= bufferSize else { return resync(recent.latest) }
-        return frames
+        guard frames.count <= bufferSize / 2 else { return (resync(recent.latest), false) }
+        return (frames, true)
     }
 
     private func resync(_ latest: UInt64) -> [OutboundFrame] {
@@ -233,11 +238,10 @@ final class WebSocketHub: Service, Sendable {
             default: break
             }
             let kept = Kept(published: published, agentName: Self.assignee(of: event).flatMap { state.agentNames[$0] })
-            var recent = state.recent[tenant] ?? Recent()
-            recent.events.append(kept)
-            if recent.events.count > replayCapacity { recent.events.removeFirst() }
-            recent.latest = published.sequence
-            state.recent[tenant] = recent
+            // In place: a copy out of the dictionary would copy the whole buffer per event.
+            state.recent[tenant, default: Recent()].events.append(kept)
+            if state.recent[tenant]!.events.count > replayCapacity { state.recent[tenant]!.events.removeFirst() }
+            state.recent[tenant]!.latest = published.sequence
             let agents = state.agentSockets[tenant].map { Array($0.values) } ?? []
             var widgets: [Continuation] = []
             if let widgetHandoff, let group = state.widgetSockets[widgetHandoff], group.tenant == tenant {
