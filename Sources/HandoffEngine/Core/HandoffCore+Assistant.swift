@@ -93,7 +93,7 @@ extension HandoffCore {
             lines.append(ChatLine(id: message.id, role: ChatRole(message.senderType), content: message.content, timestamp: message.timestamp))
         }
         lines.append(contentsOf: transcript[next...])
-        if let slot, !pendingEnds.isEmpty { pendingEnds[slot] = nil }
+        if let slot { widgetIsPresent(slot) }
         return ChatHistory(chatID: chat, handoff: slot.map { handoffs[$0].handoff }, lines: lines)
     }
 }

@@ -434,6 +434,13 @@ extension HandoffCore {
     @discardableResult
     public mutating func noteWidgetPresence(_ handoffID: HandoffID, tenant tenantID: TenantID) -> Bool {
         guard !pendingEnds.isEmpty, let tenant = tenantSlots[tenantID], let slot = try? handoffSlot(handoffID, tenant: tenant) else { return false }
+        return widgetIsPresent(slot)
+    }
+
+    /// The rule, once: any sign of the widget on a handoff cancels its pending end-chat.
+    @discardableResult
+    mutating func widgetIsPresent(_ slot: Int) -> Bool {
+        guard !pendingEnds.isEmpty else { return false }
         return pendingEnds.removeValue(forKey: slot) != nil
     }
 

@@ -10,7 +10,7 @@ extension HandoffCore {
     ) throws(HandoffError) -> Message {
         let slot = try handoffSlot(handoffID, tenant: try activeTenantSlot(tenantID))
         let message = try postMessage(slot: slot, sender: .user, agent: nil, content: content, id: id, now: now, events: &events)
-        if !pendingEnds.isEmpty { pendingEnds[slot] = nil }  // the visitor is still there
+        widgetIsPresent(slot)  // the visitor is still there
         return message
     }
 

@@ -18,7 +18,7 @@ extension HandoffCore {
     /// is evidently there: a pending end-chat of the handoff is cancelled.
     public mutating func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {
         let slot = try handoffSlot(handoffID, tenant: try tenantSlot(tenantID))
-        if !pendingEnds.isEmpty { pendingEnds[slot] = nil }
+        widgetIsPresent(slot)
         let record = handoffs[slot]
         return WidgetStatus(record.handoff, agentName: record.agent >= 0 ? agents[record.agent].agent.name : nil)
     }
