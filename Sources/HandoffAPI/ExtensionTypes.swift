@@ -27,10 +27,10 @@ public struct DashboardMetricsBody: Codable, Hashable, Sendable {
     public var afterHours: Int
     public var pending: Int
     public var active: Int
-    public var averageWaitMilliseconds: Double?
-    public var waitP50Milliseconds: Int64?
-    public var waitP90Milliseconds: Int64?
-    public var waitP99Milliseconds: Int64?
+    @ExplicitNull public var averageWaitMilliseconds: Double?
+    @ExplicitNull public var waitP50Milliseconds: Int64?
+    @ExplicitNull public var waitP90Milliseconds: Int64?
+    @ExplicitNull public var waitP99Milliseconds: Int64?
     public var agents: [AgentMetricsBody]
 
     public init(
@@ -53,23 +53,6 @@ public struct DashboardMetricsBody: Codable, Hashable, Sendable {
         self.agents = agents
     }
 
-    /// Encodes absent values as `null`, so dashboards can rely on every key being present.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(requestsInWindow, forKey: .requestsInWindow)
-        try c.encode(totalRequests, forKey: .totalRequests)
-        try c.encode(pickedUp, forKey: .pickedUp)
-        try c.encode(resolved, forKey: .resolved)
-        try c.encode(abandoned, forKey: .abandoned)
-        try c.encode(afterHours, forKey: .afterHours)
-        try c.encode(pending, forKey: .pending)
-        try c.encode(active, forKey: .active)
-        try c.encode(averageWaitMilliseconds, forKey: .averageWaitMilliseconds)
-        try c.encode(waitP50Milliseconds, forKey: .waitP50Milliseconds)
-        try c.encode(waitP90Milliseconds, forKey: .waitP90Milliseconds)
-        try c.encode(waitP99Milliseconds, forKey: .waitP99Milliseconds)
-        try c.encode(agents, forKey: .agents)
-    }
 }
 
 /// One agent's totals in ``DashboardMetricsBody``.
@@ -80,7 +63,7 @@ public struct AgentMetricsBody: Codable, Hashable, Sendable {
     public var totalChats: Int
     public var activeChats: Int
     /// Mean of `resolvedAt − pickedUpAt` over the agent's closed chats; `null` before the first.
-    public var averageChatMilliseconds: Double?
+    @ExplicitNull public var averageChatMilliseconds: Double?
 
     public init(agentId: String, name: String, totalChats: Int, activeChats: Int, averageChatMilliseconds: Double?) {
         self.agentId = agentId
@@ -90,12 +73,4 @@ public struct AgentMetricsBody: Codable, Hashable, Sendable {
         self.averageChatMilliseconds = averageChatMilliseconds
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(agentId, forKey: .agentId)
-        try c.encode(name, forKey: .name)
-        try c.encode(totalChats, forKey: .totalChats)
-        try c.encode(activeChats, forKey: .activeChats)
-        try c.encode(averageChatMilliseconds, forKey: .averageChatMilliseconds)
-    }
 }

@@ -214,7 +214,7 @@ public struct WidgetInitResponse: Codable, Hashable, Sendable {
     public var borderRadius: String
     public var position: String
     public var whatsappAvailable: Bool
-    public var whatsappPhoneNumber: String?
+    @ExplicitNull public var whatsappPhoneNumber: String?
 
     enum CodingKeys: String, CodingKey {
         case tenantId, greeting, primaryColor, textColor, borderRadius, position, whatsappAvailable, whatsappPhoneNumber
@@ -244,18 +244,6 @@ public struct WidgetInitResponse: Codable, Hashable, Sendable {
             whatsappPhoneNumber: try c.decodeIfPresent(String.self, forKey: .whatsappPhoneNumber))
     }
 
-    /// Encodes an absent phone number as `null`, as the reference platform does.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tenantId, forKey: .tenantId)
-        try c.encode(greeting, forKey: .greeting)
-        try c.encode(primaryColor, forKey: .primaryColor)
-        try c.encode(textColor, forKey: .textColor)
-        try c.encode(borderRadius, forKey: .borderRadius)
-        try c.encode(position, forKey: .position)
-        try c.encode(whatsappAvailable, forKey: .whatsappAvailable)
-        try c.encode(whatsappPhoneNumber, forKey: .whatsappPhoneNumber)
-    }
 }
 
 /// `POST /api/widget/handoff`: a request for a human, or (with `userEmail`) the after-hours form.
@@ -295,9 +283,9 @@ public struct HandoffCreatedResponse: Codable, Hashable, Sendable {
 /// `GET /api/widget/handoff/:id/status`.
 public struct HandoffStatusResponse: Codable, Hashable, Sendable {
     public var status: String
-    public var agentName: String?
-    public var pickedUpAt: String?
-    public var resolvedAt: String?
+    @ExplicitNull public var agentName: String?
+    @ExplicitNull public var pickedUpAt: String?
+    @ExplicitNull public var resolvedAt: String?
     public init(status: String, agentName: String?, pickedUpAt: String?, resolvedAt: String?) {
         self.status = status
         self.agentName = agentName
@@ -305,14 +293,6 @@ public struct HandoffStatusResponse: Codable, Hashable, Sendable {
         self.resolvedAt = resolvedAt
     }
 
-    /// Encodes absent values as `null`, as the reference platform does.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
-        try c.encode(agentName, forKey: .agentName)
-        try c.encode(pickedUpAt, forKey: .pickedUpAt)
-        try c.encode(resolvedAt, forKey: .resolvedAt)
-    }
 }
 
 public struct WidgetMessageRequest: Codable, Hashable, Sendable {

@@ -153,13 +153,18 @@ import Testing
             _ = try world.core.completeLogin(stale, passwordMatches: true, now: world.now, events: &world.events)
         }
 
-        // An unknown email gets a decoy as costly as the newest account, matched by nothing.
+        // An unknown email gets a decoy as costly as the costliest account, matched by nothing.
         _ = try world.core.addUser(User(
             id: IDs.user(900), tenantID: World.acme, email: "costly@acme.test",
             passwordHash: PasswordHash(password: "pw", salt: [1], iterations: 3), firstName: "C", lastName: "L", role: .supportStaff))
         let nobody = world.core.loginChallenge(email: "nobody@acme.test")
         #expect(nobody.userID == nil)
         #expect(nobody.passwordHash.iterations == 3)
+        // A cheaper account added later does not make the decoy cheaper.
+        _ = try world.core.addUser(User(
+            id: IDs.user(901), tenantID: World.acme, email: "cheap@acme.test",
+            passwordHash: PasswordHash(password: "pw", salt: [1], iterations: 2), firstName: "C", lastName: "H", role: .supportStaff))
+        #expect(world.core.loginChallenge(email: "nobody@acme.test").passwordHash.iterations == 3)
         #expect(!nobody.passwordHash.verify("") && !nobody.passwordHash.verify("correct horse"))
         #expect(throws: HandoffError.invalidCredentials) {
             _ = try world.core.completeLogin(nobody, passwordMatches: true, now: world.now, events: &world.events)

@@ -207,7 +207,7 @@ extension HandoffCore {
     }
 
     /// What a login must verify: the account's password hash, or — for an unknown email — a
-    /// decoy as costly as the newest account's, so the answer takes as long either way.
+    /// decoy as costly as the costliest account's, so the answer takes as long either way.
     /// Reads only.
     public func loginChallenge(email: String) -> LoginChallenge {
         guard let userID = userByEmail[Self.emailKey(email)], let user = users[userID] else {

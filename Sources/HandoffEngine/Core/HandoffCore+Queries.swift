@@ -9,11 +9,6 @@ extension HandoffCore {
 
     public func user(_ id: UserID) -> User? { users[id] }
 
-    /// The number of the last event published for `tenant` (0 before the first).
-    public func lastPublishedSequence(tenant tenantID: TenantID) -> UInt64 {
-        tenantSlots[tenantID].map { tenants[$0].publishedEvents } ?? 0
-    }
-
     /// The widget's status poll of a handoff of `tenant`, with its assignee's name. The widget
     /// is evidently there: a pending end-chat of the handoff is cancelled.
     public mutating func widgetStatus(_ handoffID: HandoffID, tenant tenantID: TenantID) throws(HandoffError) -> WidgetStatus {

@@ -200,7 +200,7 @@ public struct HandoffCore: Sendable {
     var latest = Timestamp.epoch
     /// Counter for ids of messages the core writes itself in the handle API.
     var nextInternalMessage: UInt64 = 0
-    /// The PBKDF2 cost of the newest account: a login for an unknown email verifies a decoy
+    /// The highest PBKDF2 cost of any account: a login for an unknown email verifies a decoy
     /// this costly (see ``loginChallenge(email:)``).
     var decoyLoginIterations = 1
     /// ``HandoffID/anonymous``, held here so the hot path reads a field, not a lazy global.

@@ -56,7 +56,7 @@ public struct PasswordHash: Hashable, Sendable {
 /// hash its password must match. Verifying it (``PasswordHash/verify(_:)``) is the slow part.
 public struct LoginChallenge: Hashable, Sendable {
     /// `nil`: no account has that email; the hash is then a decoy that no password matches,
-    /// as costly as the newest account's, so unknown emails take as long to refuse.
+    /// as costly as the costliest account's, so unknown emails take as long to refuse.
     public let userID: UserID?
     public let passwordHash: PasswordHash
 

@@ -161,8 +161,6 @@ struct WebSocketController {
             try? await outbound.close(.policyViolation, reason: "Authentication required")
             return
         }
-        // Register first, then read the snapshot: every later change is in the stream, and the
-        // filter drops the earlier ones the hub may still be delivering.
         let filter: FeedFilter
         let registration: WebSocketHub.Registration
         if let lastSeq = try? Self.lastSeq(request) {
