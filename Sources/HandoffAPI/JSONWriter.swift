@@ -7,8 +7,9 @@
 /// (`JSONEncoder`'s order is its dictionary's, which varies from run to run).
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
-    /// Whether the innermost open object or array has no member yet (for commas).
-    private var empty: [Bool] = []
+    /// Whether a value was just written, so the next key or element needs a comma first. A
+    /// closed object or array is such a value, so one flag serves every nesting level.
+    private var needsComma = false
 
     public init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -19,19 +20,19 @@ public struct JSONWriter {
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        empty.append(true)
+        needsComma = false
         body(&self)
-        empty.removeLast()
         bytes.append(UInt8(ascii: "}"))
+        needsComma = true
     }
 
     public mutating func array<S: Sequence>(_ elements: S, _ body: (inout JSONWriter, S.Element) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
-        empty.append(true)
+        needsComma = false
         for element in elements { body(&self, element) }
-        empty.removeLast()
         bytes.append(UInt8(ascii: "]"))
+        needsComma = true
     }
 
     /// The key of the next member of the open object.
@@ -40,7 +41,7 @@ public struct JSONWriter {
         quoted(name)
         bytes.append(UInt8(ascii: ":"))
         // The value follows the colon directly: no comma before it.
-        if !empty.isEmpty { empty[empty.count - 1] = true }
+        needsComma = false
     }
 
     // MARK: Members (key and value)
@@ -62,6 +63,18 @@ public struct JSONWriter {
         member(name, value)
     }
 
+    /// A string member whose text `write` appends straight to the output, and which needs no
+    /// escaping (ids, timestamps: ASCII letters, digits and punctuation other than `"` and `\\`).
+    /// Saves making a `String` for each on the hot polls.
+    public mutating func member(_ name: String, unescaped write: (inout [UInt8]) -> Void) {
+        key(name)
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        write(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     public mutating func member(_ name: String, _ value: Int) {
         key(name)
         integer(value)
@@ -71,6 +84,7 @@ public struct JSONWriter {
         key(name)
         separate()
         bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+        needsComma = true
     }
 
     // MARK: Values
@@ -78,11 +92,13 @@ public struct JSONWriter {
     public mutating func null() {
         separate()
         bytes.append(contentsOf: Self.nullBytes)
+        needsComma = true
     }
 
     public mutating func integer(_ value: Int) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
     }
 
     /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n \r \t` or `\u00XX`,
@@ -90,42 +106,47 @@ public struct JSONWriter {
     public mutating func string(_ value: String) {
         separate()
         quoted(value)
+        needsComma = true
     }
 
+    /// One pass over the UTF-8: runs that need no escape are copied whole.
     private mutating func quoted(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0f)])
-            default: bytes.append(byte)
+        var value = value
+        value.withUTF8 { utf8 in
+            var run = 0
+            for i in utf8.indices {
+                let byte = utf8[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                run = i + 1
+                escape(byte)
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func separate() {
-        guard !empty.isEmpty else { return }
-        if empty[empty.count - 1] {
-            empty[empty.count - 1] = false
-        } else {
-            bytes.append(UInt8(ascii: ","))
+    private mutating func escape(_ byte: UInt8) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        default:
+            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0f)])
         }
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
     private static let trueBytes = Array("true".utf8)
@@ -218,6 +239,24 @@ extension HandoffStatusResponse: JSONWritable {
             w.member("agentName", orNull: agentName)
             w.member("pickedUpAt", orNull: pickedUpAt)
             w.member("resolvedAt", orNull: resolvedAt)
+        }
+    }
+}
+
+extension ErrorBody: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { w in
+            w.member("error", error)
+            w.member("message", ifPresent: message)
+            if let details {
+                w.key("details")
+                w.array(details) { w, detail in
+                    w.object { d in
+                        d.member("field", detail.field)
+                        d.member("problem", detail.problem)
+                    }
+                }
+            }
         }
     }
 }

@@ -178,7 +178,9 @@ import Testing
             var description: String { "ERROR: relation \"handoffs\" does not exist (SELECT * FROM handoffs)" }
         }
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: ErrorMiddleware<AppRequestContext>())
+        router.add(
+            middleware: EdgeMiddleware(
+                metrics: ServerMetrics(), logLevel: .debug, limits: RequestLimits(perAddress: nil, trustForwardedFor: false, maxBodyBytes: 1024)))
         router.get("boom") { _, _ -> Response in throw DatabaseFailure() }
         try await Application(router: router).test(.router) { client in
             let response = try await client.send(.get, "/boom")

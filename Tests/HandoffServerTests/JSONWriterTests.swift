@@ -1,5 +1,7 @@
 import Foundation
 import HandoffAPI
+@testable import HandoffEngine
+@testable import HandoffServer
 import Testing
 
 /// ``JSONWriter`` must write what `JSONEncoder` writes for the same value: the polled
@@ -35,6 +37,40 @@ import Testing
         try expectSameJSON(
             [ChatTurnBody(role: "user", content: "a\"b\\c/d\n\u{01}\u{7f}é")], text: #"[{"role":"user","content":"a\"b\\c/d\n\u0001"# + "\u{7f}é\"}]")
         try expectSameJSON([ChatTurnBody(role: "user", content: Self.awkward)])
+    }
+
+    @Test func engineMessagesAreWrittenAsTheMappingEncodesThem() throws {
+        let handoff = HandoffID(namespace: 7, number: 0xABCDEF)
+        let messages = [
+            Message(
+                id: MessageID(namespace: 8, number: 1), handoffID: handoff, sequence: 1, senderType: .agent,
+                senderID: AgentID(namespace: 9, number: 3), content: Self.awkward, timestamp: Timestamp(milliseconds: 1_767_225_600_123)),
+            Message(
+                id: MessageID(namespace: 8, number: 2), handoffID: handoff, sequence: 2, senderType: .user, senderID: nil, content: "",
+                timestamp: Timestamp(milliseconds: 1)),
+        ]
+        let list = WireMapping.MessageList(messages: messages)
+        try expectSameJSON(list)
+        #expect(try JSONDecoder().decode(MessagesResponse.self, from: Data(list.jsonBytes)).messages == messages.map(WireMapping.message))
+        try expectSameJSON(WireMapping.MessageList(messages: []), text: #"{"messages":[]}"#)
+        // Out-of-range years take the slow text path, and still agree.
+        let far = Message(
+            id: MessageID(namespace: 8, number: 3), handoffID: handoff, sequence: 3, senderType: .system, senderID: nil, content: "x",
+            timestamp: Timestamp(milliseconds: 400_000_000_000_000))
+        try expectSameJSON(WireMapping.MessageList(messages: [far]))
+    }
+
+    @Test func errorsAreTheEncodersJSON() throws {
+        try expectSameJSON(ErrorBody(error: "Handoff not found"), text: #"{"error":"Handoff not found"}"#)
+        try expectSameJSON(ErrorBody(error: "Unauthorized", message: "This conversation is assigned to another agent"))
+        try expectSameJSON(
+            ErrorBody(error: "bad", details: [ErrorBody.Detail(field: "email", problem: Self.awkward), ErrorBody.Detail(field: "x", problem: "y")]),
+            text: nil)
+        try expectSameJSON(ErrorBody(error: "none", details: []), text: #"{"error":"none","details":[]}"#)
+        // Nesting: commas after closed containers, none after keys.
+        try expectSameJSON(
+            [[ErrorBody(error: "a", details: [ErrorBody.Detail(field: "f", problem: "p")]), ErrorBody(error: "b")], []],
+            text: #"[[{"error":"a","details":[{"field":"f","problem":"p"}]},{"error":"b"}],[]]"#)
     }
 
     @Test func handoffListsMatchTheEncoderAsJSON() throws {

@@ -308,27 +308,29 @@ extension HandoffCore {
     /// `nil` when there is none. Read by hand: on every widget request, Foundation's URL
     /// parser cost more than the rest of the key check.
     static func referrerHost(_ text: String) -> Substring? {
-        var rest = Substring(text)
-        // After `scheme://`, if there is one (found by bytes: Foundation's range(of:) is slow).
-        // A scheme is a letter then letters, digits, `+`, `-` or `.`, before any `/`, `?`, `#`.
+        // By bytes throughout: Foundation's range(of:) and Character-wise scans are slow.
         let utf8 = text.utf8
+        var start = utf8.startIndex
+        // After `scheme://`, if there is one. A scheme is a letter then letters, digits, `+`,
+        // `-` or `.`, before any `/`, `?`, `#`.
         let isLetter = { (b: UInt8) in (65...90).contains(b) || (97...122).contains(b) }
-        if let colon = utf8.firstIndex(where: { !(isLetter($0) || (48...57).contains($0) || $0 == 43 || $0 == 45 || $0 == 46) }),
-            utf8[colon] == UInt8(ascii: ":"), let first = utf8.first, isLetter(first)
+        if let first = utf8.first, isLetter(first),
+            let colon = utf8.firstIndex(where: { !(isLetter($0) || (48...57).contains($0) || $0 == 43 || $0 == 45 || $0 == 46) }),
+            utf8[colon] == UInt8(ascii: ":")
         {
-            let after = utf8[utf8.index(after: colon)...]
-            if after.starts(with: "//".utf8) { rest = Substring(after.dropFirst(2)) }
+            let after = utf8.index(after: colon)
+            if utf8[after...].starts(with: "//".utf8) { start = utf8.index(after, offsetBy: 2) }
         }
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        let host: Substring
-        if authority.first == "[" {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
+        let end = utf8[start...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? utf8.endIndex
+        if let at = utf8[start..<end].lastIndex(of: UInt8(ascii: "@")) { start = utf8.index(after: at) }
+        let authority = utf8[start..<end]
+        let host: Substring.UTF8View
+        if authority.first == UInt8(ascii: "[") {
+            guard let close = authority.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             host = authority[...close]
         } else {
-            host = authority[..<(authority.firstIndex(of: ":") ?? authority.endIndex)]
+            host = authority[..<(authority.firstIndex(of: UInt8(ascii: ":")) ?? authority.endIndex)]
         }
-        return host.isEmpty ? nil : host
+        return host.isEmpty ? nil : Substring(host)
     }
 }

@@ -52,21 +52,31 @@ extension DomainIdentifier {
     /// Lowercase canonical form. Written by hand: `UUID.uuidString` goes through `snprintf`,
     /// and every id in every response is written this way.
     public var description: String {
+        String(unsafeUninitializedCapacity: 36) { out in format(into: out) }
+    }
+
+    /// Appends ``description``'s 36 bytes without making a `String` (the polled JSON responses).
+    public func appendText(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { out in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<format(into: out)]))
+        }
+    }
+
+    /// Writes the canonical form into `out` (≥ 36 bytes); returns 36.
+    private func format(into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         withUnsafeBytes(of: uuid.uuid) { raw in
-            String(unsafeUninitializedCapacity: 36) { out in
-                var index = 0
-                for (position, byte) in raw.enumerated() {
-                    if position == 4 || position == 6 || position == 8 || position == 10 {
-                        out[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    let high = byte >> 4, low = byte & 0x0f
-                    out[index] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "a") + high - 10
-                    out[index + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10
-                    index += 2
+            var index = 0
+            for (position, byte) in raw.enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    out[index] = UInt8(ascii: "-")
+                    index += 1
                 }
-                return index
+                let high = byte >> 4, low = byte & 0x0f
+                out[index] = high < 10 ? UInt8(ascii: "0") + high : UInt8(ascii: "a") + high - 10
+                out[index + 1] = low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10
+                index += 2
             }
+            return index
         }
     }
 

@@ -48,41 +48,63 @@ extension Duration {
 extension Timestamp {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always UTC, always three fraction digits.
     public var iso8601: String {
+        guard let fields = fourDigitYearFields else { return plainISO8601 }
+        // Written into 24 bytes directly: every message and handoff in every poll has one.
+        return String(unsafeUninitializedCapacity: 24) { out in Self.format(fields, into: out) }
+    }
+
+    /// Appends ``iso8601``'s bytes without making a `String` (the polled JSON responses).
+    public func appendISO8601(to bytes: inout [UInt8]) {
+        guard let fields = fourDigitYearFields else { return bytes.append(contentsOf: plainISO8601.utf8) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<Self.format(fields, into: out)]))
+        }
+    }
+
+    private typealias Fields = (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, ms: Int64)
+
+    private var fields: Fields {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
-        let hour = msOfDay / 3_600_000
-        let minute = msOfDay / 60_000 % 60
-        let second = msOfDay / 1000 % 60
-        let ms = msOfDay % 1000
-        guard (0...9999).contains(year) else {
-            // Outside four digits (never a real timestamp here): the plain, slower form.
-            return "\(year)-\(Self.padded(month, 2))-\(Self.padded(day, 2))T\(Self.padded(hour, 2)):\(Self.padded(minute, 2)):\(Self.padded(second, 2)).\(Self.padded(ms, 3))Z"
-        }
-        // Written into 24 bytes directly: every message and handoff in every poll has one.
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ value: Int64, _ width: Int, at start: Int) {
-                var rest = value
-                for offset in stride(from: width - 1, through: 0, by: -1) {
-                    out[start + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                }
+        return (year, month, day, msOfDay / 3_600_000, msOfDay / 60_000 % 60, msOfDay / 1000 % 60, msOfDay % 1000)
+    }
+
+    /// The fields when the year has four digits (every real timestamp), else `nil`.
+    private var fourDigitYearFields: Fields? {
+        let f = fields
+        return (0...9999).contains(f.year) ? f : nil
+    }
+
+    /// Outside four-digit years (never a real timestamp here): the plain, slower form.
+    private var plainISO8601: String {
+        let f = fields
+        return "\(f.year)-\(Self.padded(f.month, 2))-\(Self.padded(f.day, 2))T\(Self.padded(f.hour, 2)):\(Self.padded(f.minute, 2)):\(Self.padded(f.second, 2)).\(Self.padded(f.ms, 3))Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` into `out` (≥ 24 bytes); returns 24.
+    private static func format(_ f: Fields, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        func put(_ value: Int64, _ width: Int, at start: Int) {
+            var rest = value
+            for offset in stride(from: width - 1, through: 0, by: -1) {
+                out[start + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
             }
-            put(year, 4, at: 0)
-            out[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5)
-            out[7] = UInt8(ascii: "-")
-            put(day, 2, at: 8)
-            out[10] = UInt8(ascii: "T")
-            put(hour, 2, at: 11)
-            out[13] = UInt8(ascii: ":")
-            put(minute, 2, at: 14)
-            out[16] = UInt8(ascii: ":")
-            put(second, 2, at: 17)
-            out[19] = UInt8(ascii: ".")
-            put(ms, 3, at: 20)
-            out[23] = UInt8(ascii: "Z")
-            return 24
         }
+        put(f.year, 4, at: 0)
+        out[4] = UInt8(ascii: "-")
+        put(f.month, 2, at: 5)
+        out[7] = UInt8(ascii: "-")
+        put(f.day, 2, at: 8)
+        out[10] = UInt8(ascii: "T")
+        put(f.hour, 2, at: 11)
+        out[13] = UInt8(ascii: ":")
+        put(f.minute, 2, at: 14)
+        out[16] = UInt8(ascii: ":")
+        put(f.second, 2, at: 17)
+        out[19] = UInt8(ascii: ".")
+        put(f.ms, 3, at: 20)
+        out[23] = UInt8(ascii: "Z")
+        return 24
     }
 
     private static func padded(_ value: Int64, _ width: Int) -> String {

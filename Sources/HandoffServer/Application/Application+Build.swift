@@ -59,8 +59,9 @@ public func runServer(
 // MARK: - Assembly
 
 /// Wires routers, middleware, controllers and services together. Middleware order (outermost
-/// first): observability → widget CORS → error mapping → body size and per-address limit →
-/// (agent routes) authentication → handler. So every response, errors and 429s included, is
+/// first): ``EdgeMiddleware`` (observability → widget CORS → error mapping → body size and
+/// per-address limit, in one layer) → static files → (widget poll routes) widget key, (agent
+/// routes) authentication → handler. So every response, errors and 429s included, is
 /// counted and logged, and every widget response carries CORS headers.
 struct ServerAssembly {
     let configuration: ServerConfiguration
@@ -109,13 +110,12 @@ struct ServerAssembly {
     /// The HTTP router: middleware first (it applies to routes added after it), then routes.
     func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: ObservabilityMiddleware(metrics: dependencies.metrics, logLevel: configuration.requestLogLevel))
-        router.add(middleware: WidgetCORSMiddleware())
-        router.add(middleware: ErrorMiddleware<AppRequestContext>())
         router.add(
-            middleware: RequestLimitsMiddleware(
-                perAddress: dependencies.addressLimiter, trustForwardedFor: configuration.rateLimits.trustForwardedFor,
-                maxBodyBytes: configuration.maxBodyBytes, metrics: dependencies.metrics))
+            middleware: EdgeMiddleware(
+                metrics: dependencies.metrics, logLevel: configuration.requestLogLevel,
+                limits: RequestLimits(
+                    perAddress: dependencies.addressLimiter, trustForwardedFor: configuration.rateLimits.trustForwardedFor,
+                    maxBodyBytes: configuration.maxBodyBytes)))
 
         if let directory = configuration.publicDirectory { router.add(middleware: PublicFilesMiddleware(directory: directory)) }
         let authentication = AgentAuthMiddleware(tokens: dependencies.tokens, store: dependencies.store)

@@ -20,7 +20,7 @@ import Hummingbird
 /// optional `referrer` beside it. It is checked before anything else in the body: a missing
 /// or non-string `apiKey` is 401 "Invalid API key" like an unknown one. A path handoff id that
 /// is not a UUID is 404 "Handoff not found"; a body `handoffId` that is not one is 400.
-/// CORS headers are added by ``WidgetCORSMiddleware``.
+/// CORS headers are added by ``EdgeMiddleware`` (``WidgetCORS``).
 struct WidgetController {
     let dependencies: ServerDependencies
     private var store: any HandoffStore { dependencies.store }
@@ -93,10 +93,10 @@ struct WidgetController {
 
     @Sendable func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.requireWidget().tenant
-        let since = try RequestParameters.timestamp(request, "since")
+        let since = try RequestParameters.timestamp(context.query ?? request.uri.queryParameters, "since")
         let handoffID = try RequestParameters.handoffID(context, "handoffId")
         let messages = try await store.widgetMessages(handoff: handoffID, tenant: tenant, since: since)
-        return JSONResponse.make(MessagesResponse(messages: messages.map(WireMapping.message)))
+        return JSONResponse.make(WireMapping.MessageList(messages: messages))
     }
 
     @Sendable func endChat(_ request: Request, context: AppRequestContext) async throws -> Response {

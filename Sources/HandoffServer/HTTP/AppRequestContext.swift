@@ -1,5 +1,6 @@
 import HandoffEngine
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import NIOCore
 
@@ -17,10 +18,13 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext, Remote
     var identity: Identity?
     /// Set by widget authentication on widget routes.
     var widget: WidgetAccess?
-    /// Made by ``WidgetCORSMiddleware`` on widget routes: widget authentication notes the
+    /// Made by ``EdgeMiddleware`` on widget routes with an `Origin`: widget authentication notes the
     /// caller there, so the CORS headers (outside) can answer for the tenant's origins.
     var widgetNote: WidgetAccessNote?
-    /// Largest body read (``ServerConfiguration/maxBodyBytes``, set by ``RequestLimitsMiddleware``).
+    /// The query ``WidgetKeyMiddleware`` parsed (each `request.uri.queryParameters` parses anew),
+    /// for the route's other parameters.
+    var query: FlatDictionary<Substring, Substring>?
+    /// Largest body read (``ServerConfiguration/maxBodyBytes``, set by ``EdgeMiddleware`` for requests that may have one).
     var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
 
     /// Bodies are read through ``ContractRequestDecoder``: the contract's 400 details, 413 past the limit.

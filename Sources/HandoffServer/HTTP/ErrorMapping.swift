@@ -54,8 +54,8 @@ extension HandoffError: HTTPResponseError {
         }
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse.make(body, status: status)
+    public func response(from request: Request, context: some RequestContext) -> Response {
+        JSONResponse.make(body, status: status)
     }
 }
 
@@ -74,8 +74,8 @@ struct APIError: Error, HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONResponse.make(body, status: status)
+    func response(from request: Request, context: some RequestContext) -> Response {
+        var response = JSONResponse.make(body, status: status)
         response.headers.append(contentsOf: headers)
         return response
     }
@@ -105,29 +105,29 @@ struct APIError: Error, HTTPResponseError, Sendable {
 
 // MARK: - Middleware
 
-/// Turns every error into a JSON response, so outer middleware (CORS, metrics, logs) sees the
-/// final status. Engine refusals and server errors use their own mapping; Hummingbird's own
-/// errors (unknown route, oversized body) get the contract's JSON shape; anything else is logged
-/// with its detail and answered 500 `{"error":"Internal server error"}` without it.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HandoffError {
-            return try error.response(from: request, context: context)
-        } catch let error as APIError {
-            return try error.response(from: request, context: context)
-        } catch is NIOTooManyBytesError {
-            return try APIError.payloadTooLarge.response(from: request, context: context)
-        } catch let error as HTTPError {
+/// Turns every error into a JSON response (``EdgeMiddleware`` applies it inside the CORS
+/// headers, metrics and logs, so they see the final status). Engine refusals and server errors
+/// use their own mapping; Hummingbird's own errors (unknown route, oversized body) get the
+/// contract's JSON shape; anything else is logged with its detail and answered 500
+/// `{"error":"Internal server error"}` without it.
+enum ErrorMapping {
+    static func response(for error: any Error, request: Request, context: some RequestContext) -> Response {
+        switch error {
+        case let error as HandoffError:
+            return error.response(from: request, context: context)
+        case let error as APIError:
+            return error.response(from: request, context: context)
+        case is NIOTooManyBytesError:
+            return APIError.payloadTooLarge.response(from: request, context: context)
+        case let error as HTTPError:
             let text = error.status == .notFound ? APIError.notFound.body.error : error.status.reasonPhrase
-            var response = try JSONResponse.make(ErrorBody(error: text), status: error.status)
+            var response = JSONResponse.make(ErrorBody(error: text), status: error.status)
             response.headers.append(contentsOf: error.headers)
             return response
-        } catch {
+        default:
             context.logger.error(
                 "Unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return try APIError.internalError.response(from: request, context: context)
+            return APIError.internalError.response(from: request, context: context)
         }
     }
 }

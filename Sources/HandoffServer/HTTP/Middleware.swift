@@ -6,30 +6,38 @@ import Logging
 import NIOCore
 import Synchronization
 
-// MARK: - Observability (outermost)
+// MARK: - The edge: observability, widget CORS, error mapping, limits
 
-/// Times every request, counts it in ``ServerMetrics`` under its route *pattern* (never the raw
-/// path), logs one line (request id, method, route, status, latency) and echoes the request id
-/// in `X-Request-Id`. Outermost, so it sees the final status of every response, errors included.
-struct ObservabilityMiddleware: RouterMiddleware {
+/// The one middleware layer in front of every route. It does four things, in this order from
+/// the outside in, so that every response (errors and 429s included) is counted, logged and,
+/// on widget routes, carries CORS headers:
+///
+/// 1. **Observability**: times the request, counts it in ``ServerMetrics`` under its route
+///    *pattern* (never the raw path), logs one line (request id, method, route, status,
+///    latency) and echoes the request id in `X-Request-Id`.
+/// 2. **Widget CORS** (``WidgetCORS``): answers `OPTIONS` preflights of `/api/widget/…` and adds
+///    the CORS headers to every widget response.
+/// 3. **Error mapping** (``ErrorMapping``): every error becomes the contract's JSON response.
+/// 4. **Limits** (``RequestLimits``): a declared body over the limit (413), a client address
+///    over its rate (429).
+///
+/// They are one layer rather than four because each layer of Hummingbird middleware costs every
+/// request an async frame and a copy of the context, which on a status poll came to several per
+/// cent of the request (`scripts/bench-server`); each concern keeps its own type.
+struct EdgeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: ServerMetrics
     let logLevel: Logger.Level
+    let limits: RequestLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            // ErrorMiddleware answers everything; this only runs if it was bypassed.
-            response = try APIError.internalError.response(from: request, context: context)
-        }
+        var response = await respond(request, context: context, next: next)
         let elapsed = ContinuousClock.now - start
         let route = metrics.recordRequest(endpoint: context.endpointPath, method: request.method, status: response.status.code, duration: elapsed)
         // Hummingbird keeps the request id in the logger's metadata (`context.id` force-unwraps
         // it); a log handler that stores no metadata must not crash the server.
-        if let id = context.logger[metadataKey: "hb.request.id"] { response.headers[.requestID] = "\(id)" }
+        if let id = context.logger[metadataKey: "hb.request.id"] { response.headers.append(HTTPField(name: .requestID, value: "\(id)")) }
         let status = response.status.code
         context.logger.log(
             level: status >= 500 ? .error : logLevel, "\(request.method.rawValue) \(route) \(status)",
@@ -40,12 +48,37 @@ struct ObservabilityMiddleware: RouterMiddleware {
         return response
     }
 
+    /// CORS around the error mapping around the limits and the route.
+    private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
+        let isWidget = request.uri.path.hasPrefix(WidgetCORS.prefix)
+        let origin = isWidget ? request.headers[.origin].flatMap { WidgetCORS.isWebOrigin($0) ? $0 : nil } : nil
+        if isWidget && request.method == .options { return WidgetCORS.preflight(origin: origin) }
+        // The context is copied only when something must be added to it (a copy costs on every poll).
+        let note = origin != nil ? WidgetAccessNote() : nil
+        let mayHaveBody = request.method != .get && request.method != .head
+        var response: Response
+        do {
+            try limits.check(request, context: context, metrics: metrics)
+            if note != nil || mayHaveBody {
+                var context = context
+                context.widgetNote = note
+                context.maxBodyBytes = limits.maxBodyBytes
+                response = try await next(request, context)
+            } else {
+                response = try await next(request, context)
+            }
+        } catch {
+            response = ErrorMapping.response(for: error, request: request, context: context)
+        }
+        if isWidget { WidgetCORS.addHeaders(&response.headers, credentialedOrigin: note?.originAllowed == true ? origin : nil) }
+        return response
+    }
 }
 
 // MARK: - CORS for widget routes
 
 /// Widget routes (`/api/widget/…`) answer cross-origin requests on every response, errors
-/// included; the widget is embedded on customers' sites.
+/// included; the widget is embedded on customers' sites. Applied by ``EdgeMiddleware``.
 ///
 /// - A response for a caller whose tenant's allowed domains admit the request's `Origin`
 ///   (widget authentication notes that in ``AppRequestContext/widgetNote``) echoes the origin
@@ -57,54 +90,38 @@ struct ObservabilityMiddleware: RouterMiddleware {
 ///   `Origin` is echoed with credentials allowed (the widget API uses no cookies, so this grants
 ///   nothing a plain request could not do; the key and referrer are still checked on the request
 ///   itself), anything else gets `*`.
-struct WidgetCORSMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+enum WidgetCORS {
     static let prefix = "/api/widget/"
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix(Self.prefix) else { return try await next(request, context) }
-        let origin = request.headers[.origin].flatMap { Self.isWebOrigin($0) ? $0 : nil }
-        if request.method == .options {
-            var response = Response(status: .noContent)
-            Self.addHeaders(&response.headers, credentialedOrigin: origin)
-            response.headers[.accessControlMaxAge] = "86400"
-            return response
-        }
-        // Refusals are responses by now: the error mapping sits inside this middleware.
-        guard let origin else {
-            // Not a browser's cross-origin request: nothing to echo, nothing to note.
-            var response = try await next(request, context)
-            Self.addHeaders(&response.headers, credentialedOrigin: nil)
-            return response
-        }
-        var context = context
-        let note = WidgetAccessNote()
-        context.widgetNote = note
-        var response = try await next(request, context)
-        Self.addHeaders(&response.headers, credentialedOrigin: note.originAllowed ? origin : nil)
-        return response
-    }
 
     /// `https://host[:port]` or `http://…`; not `null` or other schemes.
     static func isWebOrigin(_ origin: String) -> Bool {
         origin.hasPrefix("https://") || origin.hasPrefix("http://")
     }
 
+    static func preflight(origin: String?) -> Response {
+        var response = Response(status: .noContent)
+        addHeaders(&response.headers, credentialedOrigin: origin)
+        response.headers[.accessControlMaxAge] = "86400"
+        return response
+    }
+
+    /// Appended, not set: no widget route writes these headers itself, and a lookup per
+    /// header costs on every poll.
     static func addHeaders(_ headers: inout HTTPFields, credentialedOrigin: String?) {
         if let credentialedOrigin {
-            headers[.accessControlAllowOrigin] = credentialedOrigin
-            headers[.accessControlAllowCredentials] = "true"
+            headers.append(HTTPField(name: .accessControlAllowOrigin, value: credentialedOrigin))
+            headers.append(HTTPField(name: .accessControlAllowCredentials, value: "true"))
         } else {
-            headers[.accessControlAllowOrigin] = "*"
+            headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
         }
         // Always: the answer depends on the Origin, so a shared cache must not reuse one for another.
-        headers[.vary] = "Origin"
-        headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
-        headers[.accessControlAllowHeaders] = "Content-Type"
+        headers.append(HTTPField(name: .vary, value: "Origin"))
+        headers.append(HTTPField(name: .accessControlAllowMethods, value: "GET, POST, OPTIONS"))
+        headers.append(HTTPField(name: .accessControlAllowHeaders, value: "Content-Type"))
     }
 }
 
-/// Where widget authentication leaves its verdict for ``WidgetCORSMiddleware``, which runs
+/// Where widget authentication leaves its verdict for ``WidgetCORS``, which runs
 /// outside it and so never sees the inner context.
 final class WidgetAccessNote: Sendable {
     private let allowed = Mutex(false)
@@ -129,7 +146,8 @@ struct WidgetKeyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let query = request.uri.queryParameters  // parsed once for both
+        let query = request.uri.queryParameters  // parsed once, for the route too
+        context.query = query
         context.widget = try await dependencies.widgetAccess(
             apiKey: RequestParameters.value(query, "apiKey"), referrer: RequestParameters.value(query, "referrer"),
             request: request, note: context.widgetNote)
@@ -141,15 +159,14 @@ struct WidgetKeyMiddleware: RouterMiddleware {
 
 /// Refuses a request whose declared body exceeds the limit (413) before reading it, and one
 /// whose client address is over its rate (429 with `Retry-After`). Bodies without a length
-/// (chunked) are capped where they are read (``JSONBody``).
-struct RequestLimitsMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+/// (chunked) are capped where they are read (``JSONBody``). Applied by ``EdgeMiddleware``,
+/// which also puts ``maxBodyBytes`` into the context of requests that may have a body.
+struct RequestLimits: Sendable {
     let perAddress: RateLimiter?
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
-    let metrics: ServerMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func check(_ request: Request, context: AppRequestContext, metrics: ServerMetrics) throws(APIError) {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { throw APIError.payloadTooLarge }
         if let perAddress {
             let key = ClientAddress.key(request: request, context: context, trustForwardedFor: trustForwardedFor)
@@ -158,12 +175,6 @@ struct RequestLimitsMiddleware: RouterMiddleware {
                 throw APIError.tooManyRequests(retryAfterSeconds: seconds)
             }
         }
-        // Only a request that may carry a body needs the limit in its context (copying the
-        // context costs on every poll).
-        guard request.method != .get, request.method != .head else { return try await next(request, context) }
-        var context = context
-        context.maxBodyBytes = maxBodyBytes
-        return try await next(request, context)
     }
 }
 

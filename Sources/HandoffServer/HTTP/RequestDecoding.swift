@@ -105,7 +105,12 @@ enum RequestParameters {
 
     /// An optional ISO-8601 timestamp parameter (`since`, `before`).
     static func timestamp(_ request: Request, _ name: String) throws(APIError) -> Timestamp? {
-        guard let text = query(request, name) else { return nil }
+        try timestamp(request.uri.queryParameters, name)
+    }
+
+    /// ``timestamp(_:_:)-(Request,_)`` from parameters parsed once.
+    static func timestamp(_ parameters: FlatDictionary<Substring, Substring>, _ name: String) throws(APIError) -> Timestamp? {
+        guard let text = value(parameters, name) else { return nil }
         guard let timestamp = Timestamp(iso8601: text) else {
             throw .invalid(name, "\(name) must be an ISO-8601 timestamp such as 2026-01-01T12:00:00.000Z")
         }

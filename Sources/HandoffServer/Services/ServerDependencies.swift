@@ -17,7 +17,7 @@ struct ServerDependencies: Sendable {
     /// Who a widget request acts for: the API key's tenant (O(1) lookup in the store), after
     /// the referrer check, with whether the tenant admits the request's `Origin`; then charged
     /// to the key's rate limit. The one place widget keys are checked, wherever the key travels.
-    /// The verdict is noted for ``WidgetCORSMiddleware`` when `note` is given.
+    /// The verdict is noted for the CORS headers (``WidgetCORS``) when `note` is given.
     ///
     /// - Throws: 401 "Invalid API key" for a missing, malformed, unknown or expired key; 403
     ///   "Domain not allowed" / "Tenant is suspended"; 429 when the key is over its rate.

@@ -31,6 +31,33 @@ enum WireMapping {
             senderId: m.senderID?.description, content: m.content, timestamp: m.timestamp.iso8601)
     }
 
+    /// The widget's message poll: ``message(_:)``'s `MessagesResponse`, written straight from
+    /// the engine's values (no `MessageBody` of `String`s per message; `JSONWriterTests` checks
+    /// it writes what the mapping encodes).
+    struct MessageList: JSONWritable {
+        let messages: [Message]
+
+        func encode(to encoder: any Encoder) throws {
+            try MessagesResponse(messages: messages.map(WireMapping.message)).encode(to: encoder)
+        }
+
+        func write(to writer: inout JSONWriter) {
+            writer.object { w in
+                w.key("messages")
+                w.array(messages) { w, m in
+                    w.object { w in
+                        w.member("id", unescaped: m.id.appendText)
+                        w.member("handoffId", unescaped: m.handoffID.appendText)
+                        w.member("senderType", m.senderType.rawValue)
+                        if let sender = m.senderID { w.member("senderId", unescaped: sender.appendText) }
+                        w.member("content", m.content)
+                        w.member("timestamp", unescaped: m.timestamp.appendISO8601)
+                    }
+                }
+            }
+        }
+    }
+
     static func agent(_ a: Agent) -> AgentBody {
         AgentBody(
             id: a.id.description, tenantId: a.tenantID.description, name: a.name, email: a.email, status: a.status.rawValue,
