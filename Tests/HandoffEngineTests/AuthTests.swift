@@ -22,6 +22,11 @@ import Testing
         #expect(APIKey.isWellFormed(APIKey.rawKey(fromRandomBytes: Array(0..<32))))
         #expect(APIKey.rawKey(fromRandomBytes: Array(repeating: 0xab, count: 32)) == "embellics_" + String(repeating: "ab", count: 32))
         #expect(APIKey.prefix(of: Self.acmeKey) == "0123456789ab")
+        // Read by bytes for ASCII; anything else by Characters, as before.
+        #expect(APIKey.prefix(of: "embellics_é0123456789abcdef") == "é0123456789a")
+        #expect(APIKey.prefix(of: "embellics_0123") == "0123")
+        // The digest is SHA-256 of the UTF-8 (the FIPS 180-2 "abc" vector).
+        #expect(APIKey.digest(of: "abc").map { String(format: "%02x", $0) }.joined() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         for bad in [
             "", "embellics_", String(Self.acmeKey.dropLast()), Self.acmeKey + "0", Self.acmeKey.uppercased(),
             "embellics_" + String(repeating: "0123456789ABCDEF", count: 4), "Embellics_" + String(repeating: "0", count: 64),

@@ -95,13 +95,26 @@ public struct APIKey: Hashable, Sendable {
     }
 
     /// The lookup prefix of a well-formed key.
+    /// Read by bytes (every widget request makes one); `String.dropFirst` walks Characters.
     public static func prefix(of raw: String) -> String {
-        String(raw.dropFirst(Self.scheme.count).prefix(prefixLength))
+        let utf8 = raw.utf8
+        let start = scheme.utf8.count
+        guard utf8.count >= start + prefixLength, utf8.allSatisfy({ $0 < 0x80 }) else {
+            return String(raw.dropFirst(scheme.count).prefix(prefixLength))
+        }
+        let from = utf8.index(utf8.startIndex, offsetBy: start)
+        return String(Substring(utf8[from..<utf8.index(from, offsetBy: prefixLength)]))
     }
 
     /// The SHA-256 digest of a raw key, as stored in ``keyDigest``.
     public static func digest(of raw: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(raw.utf8)))
+        Array(sha256(raw))
+    }
+
+    /// SHA-256 of the key's UTF-8, hashed in place (no copy into an array first).
+    static func sha256(_ raw: String) -> SHA256Digest {
+        var raw = raw
+        return raw.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// Whether `raw`'s digest is this key's, compared in constant time (swift-crypto).
@@ -124,7 +137,7 @@ public struct WidgetKey: Sendable {
     public init?(_ rawKey: String) {
         guard APIKey.isWellFormed(rawKey) else { return nil }
         prefix = APIKey.prefix(of: rawKey)
-        digest = SHA256.hash(data: Array(rawKey.utf8))
+        digest = APIKey.sha256(rawKey)
     }
 }
 
