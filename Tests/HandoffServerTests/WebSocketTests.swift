@@ -226,14 +226,23 @@ import Testing
                 #expect([first.content, second.content] == ["a2", "u3"])
                 #expect([first.seq, second.seq] == [resumeFrom + 1, resumeFrom + 2])
             }
-            // More missed than the server keeps (3 events): one resync, then live frames.
-            for n in 0..<4 { _ = try world.store.postUserMessage("lost \(n)", handoff: id, tenant: Fixture.acme) }
-            try await withSocket(port: port, path: path + "&lastSeq=\(resumeFrom)") { socket in
-                let resync = try await seen(socket)
-                #expect(resync.type == F.FrameType.resync && resync.seq == resumeFrom + 6)
-                _ = try world.store.postUserMessage("after", handoff: id, tenant: Fixture.acme)
-                let live = try await seen(socket)
-                #expect(live.content == "after" && live.seq == resumeFrom + 7)
+            // More missed than the server keeps (3 events): one resync, then live frames. The
+            // store publishes to the hub asynchronously, so a fence (an agent socket) must see the
+            // last missed message before the widget resumes; else the hub may not have it yet.
+            try await withSocket(port: port, path: APIPath.agentSocket) { fence in
+                try fence.send(F.Auth(token: token))
+                #expect(try await seen(fence).type == F.FrameType.authSuccess)
+                for n in 0..<4 { _ = try world.store.postUserMessage("lost \(n)", handoff: id, tenant: Fixture.acme) }
+                var fenced = false
+                for _ in 0..<10 where !fenced { fenced = try await seen(fence).content == "lost 3" }
+                #expect(fenced)
+                try await withSocket(port: port, path: path + "&lastSeq=\(resumeFrom)") { socket in
+                    let resync = try await seen(socket)
+                    #expect(resync.type == F.FrameType.resync && resync.seq == resumeFrom + 6)
+                    _ = try world.store.postUserMessage("after", handoff: id, tenant: Fixture.acme)
+                    let live = try await seen(socket)
+                    #expect(live.content == "after" && live.seq == resumeFrom + 7)
+                }
             }
             expectError(try await client.send(.get, path + "&lastSeq=soon"), .badRequest, "lastSeq must be a whole number (the seq of the last frame seen)")
         }
