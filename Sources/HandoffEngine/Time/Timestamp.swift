@@ -48,14 +48,16 @@ extension Duration {
 extension Timestamp {
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always UTC, always three fraction digits.
     public var iso8601: String {
-        guard let fields = fourDigitYearFields else { return plainISO8601 }
+        let fields = fields
+        guard (0...9999).contains(fields.year) else { return Self.plain(fields) }
         // Written into 24 bytes directly: every message and handoff in every poll has one.
         return String(unsafeUninitializedCapacity: 24) { out in Self.format(fields, into: out) }
     }
 
     /// Appends ``iso8601``'s bytes without making a `String` (the polled JSON responses).
     public func appendISO8601(to bytes: inout [UInt8]) {
-        guard let fields = fourDigitYearFields else { return bytes.append(contentsOf: plainISO8601.utf8) }
+        let fields = fields
+        guard (0...9999).contains(fields.year) else { return bytes.append(contentsOf: Self.plain(fields).utf8) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out in
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[..<Self.format(fields, into: out)]))
         }
@@ -69,19 +71,12 @@ extension Timestamp {
         return (year, month, day, msOfDay / 3_600_000, msOfDay / 60_000 % 60, msOfDay / 1000 % 60, msOfDay % 1000)
     }
 
-    /// The fields when the year has four digits (every real timestamp), else `nil`.
-    private var fourDigitYearFields: Fields? {
-        let f = fields
-        return (0...9999).contains(f.year) ? f : nil
-    }
-
     /// Outside four-digit years (never a real timestamp here): the plain, slower form.
-    private var plainISO8601: String {
-        let f = fields
-        return "\(f.year)-\(Self.padded(f.month, 2))-\(Self.padded(f.day, 2))T\(Self.padded(f.hour, 2)):\(Self.padded(f.minute, 2)):\(Self.padded(f.second, 2)).\(Self.padded(f.ms, 3))Z"
+    private static func plain(_ f: Fields) -> String {
+        "\(f.year)-\(Self.padded(f.month, 2))-\(Self.padded(f.day, 2))T\(Self.padded(f.hour, 2)):\(Self.padded(f.minute, 2)):\(Self.padded(f.second, 2)).\(Self.padded(f.ms, 3))Z"
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` into `out` (≥ 24 bytes); returns 24.
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` into `out` (≥ 24 bytes) for a four-digit year; returns 24.
     private static func format(_ f: Fields, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         func put(_ value: Int64, _ width: Int, at start: Int) {
             var rest = value
