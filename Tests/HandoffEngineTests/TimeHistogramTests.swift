@@ -189,4 +189,27 @@ import Testing
         #expect(try JSONDecoder().decode([AgentID].self, from: json) == [id])
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([AgentID].self, from: Data(#"["nope"]"#.utf8)) }
     }
+
+    /// The hand-written parser agrees with Foundation's on random UUIDs, from a String and
+    /// from a slice of a longer text (a path parameter), and refuses near misses.
+    @Test func parsesTheCanonicalFormOnly() {
+        for _ in 0..<200 {
+            let uuid = UUID()
+            #expect(HandoffID(uuid.uuidString)?.uuid == uuid)
+            #expect(HandoffID(uuid.uuidString.lowercased())?.uuid == uuid)
+            let path = "/api/widget/handoff/\(uuid.uuidString)/status"
+            let slice = path.split(separator: "/")[3]
+            #expect(HandoffID(slice)?.uuid == uuid)
+        }
+        let good = "0123abcd-4567-89ef-ABCD-0123456789ab"
+        #expect(HandoffID(good)?.description == good.lowercased())
+        #expect(HandoffID(good.dropLast())?.description == nil)
+        for bad in [
+            "", String(good.dropLast()), good + "0", "0123abcd-4567-89ef-ABCD-0123456789ag", "0123abcd_4567-89ef-ABCD-0123456789ab",
+            "0123abcd-456789ef-ABCD-0123456789ab-", "{0123abcd-4567-89ef-ABCD-0123456789a}", "0123abcd-4567-89ef-ABCD-0123456789é",
+        ] {
+            #expect(HandoffID(bad) == nil, "\(bad)")
+            #expect(HandoffID(bad[...]) == nil, "\(bad)")
+        }
+    }
 }

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOPosix
+import Synchronization
 import Testing
 
 @testable import HandoffServer
@@ -194,5 +195,28 @@ import Testing
     @Test(arguments: ["", "Bearer", "Bearer   ", "Basic abc", "Bearerx abc", "Bear abc", "abc"])
     func otherHeadersAreNotTokens(_ header: String) {
         #expect(AgentAuthMiddleware.bearerToken(header) == nil)
+    }
+
+    // MARK: Log lines
+
+    /// The server's handler writes swift-log's stream format: level, label, the metadata sorted
+    /// with the line's own over the logger's, the source, the message; nothing below the level.
+    @Test func logLinesHaveTheStreamFormatAndMetadataOfTheirOwnFirst() {
+        let lines = Mutex<[String]>([])
+        var logger = Logger(label: "handoff.test") { label in
+            ServerLogHandler(label: label, level: .info, metadataProvider: nil) { line in lines.withLock { $0.append(line) } }
+        }
+        logger[metadataKey: "hb.request.id"] = "abc"
+        logger[metadataKey: "route"] = "/a"
+        logger.debug("not written")
+        logger.info("GET /a 200", metadata: ["route": "/b", "http.status": "200"])
+        logger.error("failed", error: HandoffError.handoffNotFound)
+        let written = lines.withLock { $0 }
+        #expect(written.count == 2)
+        let first = written.first ?? ""
+        #expect(first.hasSuffix(" info handoff.test: hb.request.id=abc http.status=200 route=/b [HandoffServerTests] GET /a 200\n"), "\(first)")
+        #expect(first.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "#, options: .regularExpression) != nil, "\(first)")
+        #expect(written.last?.contains("error.type=HandoffEngine.HandoffError") == true, "\(written.last ?? "")")
+        #expect(written.last?.hasSuffix("route=/a [HandoffServerTests] failed\n") == true, "\(written.last ?? "")")
     }
 }

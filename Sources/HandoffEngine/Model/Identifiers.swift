@@ -12,28 +12,16 @@ extension DomainIdentifier {
     /// anything else. Read by hand: Foundation's parser goes through `sscanf`, and ids are
     /// parsed on every request.
     public init?(_ text: String) {
-        var bytes: (UInt64, UInt64) = (0, 0)
-        var count = 0
-        for (position, character) in text.utf8.enumerated() {
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard character == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            guard count < 32 else { return nil }
-            if count < 16 { bytes.0 = bytes.0 << 4 | UInt64(nibble) } else { bytes.1 = bytes.1 << 4 | UInt64(nibble) }
-            count += 1
-        }
-        guard count == 32 else { return nil }
-        let (h, l) = (bytes.0.bigEndian, bytes.1.bigEndian)
-        let uuid = withUnsafeBytes(of: (h, l)) { $0.loadUnaligned(as: uuid_t.self) }
-        self.init(uuid: UUID(uuid: uuid))
+        var text = text
+        guard let uuid = text.withUTF8(parseCanonicalUUID) else { return nil }
+        self.init(uuid: uuid)
+    }
+
+    /// As ``init(_:)-(String)``, from a slice (a path parameter) without copying it into a `String`.
+    public init?(_ text: Substring) {
+        var text = text
+        guard let uuid = text.withUTF8(parseCanonicalUUID) else { return nil }
+        self.init(uuid: uuid)
     }
 
     /// A deterministic identifier built from a counter, for seeded runs and fixtures: the same
@@ -140,4 +128,30 @@ public struct ChatID: Hashable, Sendable, Codable, CustomStringConvertible, Expr
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+}
+
+/// The 16 bytes of a canonical UUID text (36 bytes, dashes at 8, 13, 18 and 23, hex digits of
+/// either case elsewhere); `nil` for anything else.
+private func parseCanonicalUUID(_ utf8: UnsafeBufferPointer<UInt8>) -> UUID? {
+    guard utf8.count == 36 else { return nil }
+    var words: (UInt64, UInt64) = (0, 0)
+    var count = 0
+    for position in 0..<36 {
+        let character = utf8[position]
+        if position == 8 || position == 13 || position == 18 || position == 23 {
+            guard character == UInt8(ascii: "-") else { return nil }
+            continue
+        }
+        let nibble: UInt8
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+        if count < 16 { words.0 = words.0 << 4 | UInt64(nibble) } else { words.1 = words.1 << 4 | UInt64(nibble) }
+        count += 1
+    }
+    let (high, low) = (words.0.bigEndian, words.1.bigEndian)
+    return withUnsafeBytes(of: (high, low)) { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
 }

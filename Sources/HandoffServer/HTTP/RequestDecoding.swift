@@ -129,13 +129,14 @@ enum RequestParameters {
     /// A handoff id from the path. Not a UUID: no such handoff, 404 "Handoff not found" (the
     /// same answer as another tenant's id — the caller learns nothing either way).
     static func handoffID(_ context: some RequestContext, _ name: String = "id") throws(HandoffError) -> HandoffID {
-        guard let text = context.parameters.get(name), let id = HandoffID(text) else { throw .handoffNotFound }
+        // The parameter's slice as it is: `parameters.get` would copy it into a String first.
+        guard let text = context.parameters[name[...]], let id = HandoffID(text) else { throw .handoffNotFound }
         return id
     }
 
     /// An agent id from the path; not a UUID is 404 "Agent record not found".
     static func agentID(_ context: some RequestContext, _ name: String = "id") throws(HandoffError) -> AgentID {
-        guard let text = context.parameters.get(name), let id = AgentID(text) else { throw .agentNotFound }
+        guard let text = context.parameters[name[...]], let id = AgentID(text) else { throw .agentNotFound }
         return id
     }
 }
