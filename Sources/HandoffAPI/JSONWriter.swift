@@ -44,7 +44,30 @@ public struct JSONWriter {
         needsComma = false
     }
 
+    /// A member name escaped and quoted once (with its colon), for the members written on every
+    /// poll: appending it is a copy, where a `String` name is scanned for escapes each time.
+    public struct Key: Sendable {
+        fileprivate let bytes: [UInt8]
+
+        public init(_ name: String) {
+            var writer = JSONWriter(capacity: name.utf8.count + 3)
+            writer.key(name)
+            bytes = writer.bytes
+        }
+    }
+
+    public mutating func key(_ key: Key) {
+        separate()
+        bytes.append(contentsOf: key.bytes)
+        needsComma = false
+    }
+
     // MARK: Members (key and value)
+
+    public mutating func member(_ key: Key, _ value: String) {
+        self.key(key)
+        string(value)
+    }
 
     public mutating func member(_ name: String, _ value: String) {
         key(name)
@@ -68,7 +91,16 @@ public struct JSONWriter {
     /// Saves making a `String` for each on the hot polls.
     public mutating func member(_ name: String, unescaped write: (inout [UInt8]) -> Void) {
         key(name)
-        separate()
+        unescapedString(write)
+    }
+
+    public mutating func member(_ key: Key, unescaped write: (inout [UInt8]) -> Void) {
+        self.key(key)
+        unescapedString(write)
+    }
+
+    /// Follows a key, so no comma is due.
+    private mutating func unescapedString(_ write: (inout [UInt8]) -> Void) {
         bytes.append(UInt8(ascii: "\""))
         write(&bytes)
         bytes.append(UInt8(ascii: "\""))
@@ -158,12 +190,16 @@ public struct JSONWriter {
 /// A wire type that writes itself with ``JSONWriter`` (the same JSON as its `Encodable`).
 public protocol JSONWritable: Encodable {
     func write(to writer: inout JSONWriter)
+    /// About how many bytes the JSON takes, so the output is not regrown as it is written.
+    var jsonSizeEstimate: Int { get }
 }
 
 extension JSONWritable {
+    public var jsonSizeEstimate: Int { 256 }
+
     /// The JSON bytes of this value.
     public var jsonBytes: [UInt8] {
-        var writer = JSONWriter()
+        var writer = JSONWriter(capacity: jsonSizeEstimate)
         write(to: &writer)
         return writer.bytes
     }

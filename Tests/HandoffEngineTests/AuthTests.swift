@@ -34,6 +34,13 @@ import Testing
             " " + Self.acmeKey, "embellics_" + String(repeating: "é", count: 32),
         ] {
             #expect(!APIKey.isWellFormed(bad), "\(bad)")
+            #expect(WidgetKey(bad) == nil, "\(bad)")
+        }
+        // A widget request's key, read in one pass, has the stored key's prefix and digest.
+        for raw in [Self.acmeKey, Self.globexKey, APIKey.rawKey(fromRandomBytes: (0..<32).map { _ in UInt8.random(in: 0...255) })] {
+            let key = WidgetKey(raw)
+            #expect(key?.prefix == APIKey.prefix(of: raw))
+            #expect(key.map { Array($0.digest) } == APIKey.digest(of: raw))
         }
     }
 

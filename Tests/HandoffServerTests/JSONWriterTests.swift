@@ -60,6 +60,23 @@ import Testing
         try expectSameJSON(WireMapping.MessageList(messages: [far]))
     }
 
+    /// A key made once writes what the same name written each time does, escapes included.
+    @Test func keysMadeOnceWriteTheSameAsNames() {
+        for name in ["id", "", Self.awkward, "a\"b\\c\u{1}"] {
+            var once = JSONWriter(), each = JSONWriter()
+            once.object { w in
+                w.member(JSONWriter.Key(name), "v")
+                w.member(JSONWriter.Key(name), unescaped: { $0.append(UInt8(ascii: "x")) })
+            }
+            each.object { w in
+                w.member(name, "v")
+                w.member(name, unescaped: { $0.append(UInt8(ascii: "x")) })
+            }
+            #expect(once.bytes == each.bytes, "\(name)")
+            #expect((try? JSONSerialization.jsonObject(with: Data(once.bytes))) != nil, "\(name)")
+        }
+    }
+
     @Test func errorsAreTheEncodersJSON() throws {
         try expectSameJSON(ErrorBody(error: "Handoff not found"), text: #"{"error":"Handoff not found"}"#)
         try expectSameJSON(ErrorBody(error: "Unauthorized", message: "This conversation is assigned to another agent"))

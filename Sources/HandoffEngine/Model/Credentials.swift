@@ -88,11 +88,23 @@ public struct APIKey: Hashable, Sendable {
 
     /// Whether `raw` has the key format (scheme plus 64 lowercase hex digits).
     public static func isWellFormed(_ raw: String) -> Bool {
-        let bytes = raw.utf8
-        let scheme = Self.scheme.utf8
-        guard bytes.count == scheme.count + secretHexDigits, bytes.starts(with: scheme) else { return false }
-        return bytes.dropFirst(scheme.count).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        var raw = raw
+        return raw.withUTF8(isWellFormed)
     }
+
+    /// As ``isWellFormed(_:)``, over the key's UTF-8 (every widget request checks one).
+    static func isWellFormed(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let schemeLength = schemeBytes.count
+        guard utf8.count == schemeLength + secretHexDigits else { return false }
+        for i in 0..<schemeLength where utf8[i] != schemeBytes[i] { return false }
+        for i in schemeLength..<utf8.count {
+            let byte = utf8[i]
+            guard (48...57).contains(byte) || (97...102).contains(byte) else { return false }
+        }
+        return true
+    }
+
+    private static let schemeBytes = Array(scheme.utf8)
 
     /// The lookup prefix of a well-formed key.
     /// Read by bytes (every widget request makes one); `String.dropFirst` walks Characters.
@@ -135,9 +147,16 @@ public struct WidgetKey: Sendable {
 
     /// `nil` when `rawKey` does not have the key format.
     public init?(_ rawKey: String) {
-        guard APIKey.isWellFormed(rawKey) else { return nil }
-        prefix = APIKey.prefix(of: rawKey)
-        digest = APIKey.sha256(rawKey)
+        // One pass over the key's bytes for the format, the prefix and the digest.
+        var rawKey = rawKey
+        let parts = rawKey.withUTF8 { utf8 -> (String, SHA256Digest)? in
+            guard APIKey.isWellFormed(utf8) else { return nil }
+            let start = APIKey.scheme.utf8.count
+            let prefix = String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<start + APIKey.prefixLength]), as: UTF8.self)
+            return (prefix, SHA256.hash(data: UnsafeRawBufferPointer(utf8)))
+        }
+        guard let parts else { return nil }
+        (prefix, digest) = parts
     }
 }
 

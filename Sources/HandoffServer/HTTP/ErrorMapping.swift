@@ -157,6 +157,11 @@ enum JSONResponse {
     }
 
     private static func response(_ body: ByteBuffer, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
+        var headers = HTTPFields()
+        headers.append(contentType)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
+
+    /// Made once: a field checks its value when it is made.
+    private static let contentType = HTTPField(name: .contentType, value: "application/json; charset=utf-8")
 }

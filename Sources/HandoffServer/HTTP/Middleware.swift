@@ -106,18 +106,27 @@ enum WidgetCORS {
     }
 
     /// Appended, not set: no widget route writes these headers itself, and a lookup per
-    /// header costs on every poll.
+    /// header costs on every poll. The fixed ones are made once (a field checks its value
+    /// when it is made).
     static func addHeaders(_ headers: inout HTTPFields, credentialedOrigin: String?) {
         if let credentialedOrigin {
             headers.append(HTTPField(name: .accessControlAllowOrigin, value: credentialedOrigin))
-            headers.append(HTTPField(name: .accessControlAllowCredentials, value: "true"))
+            headers.append(Fixed.allowCredentials)
         } else {
-            headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
+            headers.append(Fixed.allowAnyOrigin)
         }
         // Always: the answer depends on the Origin, so a shared cache must not reuse one for another.
-        headers.append(HTTPField(name: .vary, value: "Origin"))
-        headers.append(HTTPField(name: .accessControlAllowMethods, value: "GET, POST, OPTIONS"))
-        headers.append(HTTPField(name: .accessControlAllowHeaders, value: "Content-Type"))
+        headers.append(Fixed.varyOrigin)
+        headers.append(Fixed.allowMethods)
+        headers.append(Fixed.allowHeaders)
+    }
+
+    private enum Fixed {
+        static let allowCredentials = HTTPField(name: .accessControlAllowCredentials, value: "true")
+        static let allowAnyOrigin = HTTPField(name: .accessControlAllowOrigin, value: "*")
+        static let varyOrigin = HTTPField(name: .vary, value: "Origin")
+        static let allowMethods = HTTPField(name: .accessControlAllowMethods, value: "GET, POST, OPTIONS")
+        static let allowHeaders = HTTPField(name: .accessControlAllowHeaders, value: "Content-Type")
     }
 }
 

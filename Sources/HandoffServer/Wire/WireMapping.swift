@@ -41,20 +41,32 @@ enum WireMapping {
             try MessagesResponse(messages: messages.map(WireMapping.message)).encode(to: encoder)
         }
 
+        /// Ids, type and timestamp come to about 200 bytes a message; the content varies.
+        var jsonSizeEstimate: Int { 16 + messages.count * 256 }
+
         func write(to writer: inout JSONWriter) {
             writer.object { w in
                 w.key("messages")
                 w.array(messages) { w, m in
                     w.object { w in
-                        w.member("id", unescaped: m.id.appendText)
-                        w.member("handoffId", unescaped: m.handoffID.appendText)
-                        w.member("senderType", m.senderType.rawValue)
-                        if let sender = m.senderID { w.member("senderId", unescaped: sender.appendText) }
-                        w.member("content", m.content)
-                        w.member("timestamp", unescaped: m.timestamp.appendISO8601)
+                        w.member(Keys.id, unescaped: m.id.appendText)
+                        w.member(Keys.handoffId, unescaped: m.handoffID.appendText)
+                        w.member(Keys.senderType, m.senderType.rawValue)
+                        if let sender = m.senderID { w.member(Keys.senderId, unescaped: sender.appendText) }
+                        w.member(Keys.content, m.content)
+                        w.member(Keys.timestamp, unescaped: m.timestamp.appendISO8601)
                     }
                 }
             }
+        }
+
+        private enum Keys {
+            static let id = JSONWriter.Key("id")
+            static let handoffId = JSONWriter.Key("handoffId")
+            static let senderType = JSONWriter.Key("senderType")
+            static let senderId = JSONWriter.Key("senderId")
+            static let content = JSONWriter.Key("content")
+            static let timestamp = JSONWriter.Key("timestamp")
         }
     }
 
