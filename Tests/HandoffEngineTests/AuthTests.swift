@@ -50,6 +50,19 @@ import Testing
         #expect(try world.core.authenticateWidget(apiKey: Self.acmeKey, referrer: nil, now: world.now) == World.acme)
         #expect(try world.core.authenticateWidget(apiKey: Self.globexKey, referrer: "https://anything.test", now: world.now) == World.globex)
         #expect(world.core.apiKeys[IDs.apiKey(1)]?.lastUsed == world.now)
+        // The digest comparison: equal only when every byte is.
+        let storedKey = try #require(world.core.apiKeys[IDs.apiKey(1)])
+        let digest = try #require(WidgetKey(Self.acmeKey)).digest
+        #expect(storedKey.matches(digest: digest))
+        #expect(!storedKey.matches(digest: try #require(WidgetKey(Self.globexKey)).digest))
+        for index in [0, 17, 31] {
+            var changed = storedKey
+            changed.keyDigest[index] ^= 0x80
+            #expect(!changed.matches(digest: digest), "byte \(index)")
+        }
+        var short = storedKey
+        short.keyDigest.removeLast()
+        #expect(!short.matches(digest: digest))
         // Only a digest is stored, never the key.
         let stored = try #require(world.core.apiKeys[IDs.apiKey(1)])
         #expect(stored.keyPrefix == "0123456789ab")

@@ -129,8 +129,19 @@ public struct APIKey: Hashable, Sendable {
         return raw.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Whether `raw`'s digest is this key's, compared in constant time (swift-crypto).
-    func matches(digest: SHA256Digest) -> Bool { digest == keyDigest }
+    /// Whether `raw`'s digest is this key's, compared in constant time: every byte is looked at
+    /// whatever the others are. By hand over the bytes: swift-crypto's `==` against `[UInt8]`
+    /// is generic over `DataProtocol` and, unspecialised here, cost several times as much.
+    func matches(digest: SHA256Digest) -> Bool {
+        digest.withUnsafeBytes { given in
+            keyDigest.withUnsafeBytes { stored in
+                guard given.count == stored.count else { return false }
+                var difference: UInt8 = 0
+                for i in 0..<given.count { difference |= given[i] ^ stored[i] }
+                return difference == 0
+            }
+        }
+    }
 
     /// Makes a key from 32 random bytes chosen by the caller.
     public static func rawKey(fromRandomBytes bytes: [UInt8]) -> String {
