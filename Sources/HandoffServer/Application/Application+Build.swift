@@ -134,7 +134,7 @@ struct ServerAssembly {
     func serverBuilder() -> HTTPServerBuilder {
         guard let hub else { return .http1() }
         let settings = configuration.webSocket
-        let webSocketRouter = Router(context: AppRequestContext.self)
+        let webSocketRouter = Router(context: SocketRequestContext.self)
         WebSocketController(dependencies: dependencies, hub: hub).addRoutes(to: webSocketRouter)
         return .http1WebSocketUpgrade(
             webSocketRouter: webSocketRouter,

@@ -4,25 +4,44 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import NIOCore
 
-/// The per-request context of every route, HTTP and WebSocket alike.
+/// What every request context of the server carries: the peer address (rate limits, logs) and,
+/// once a widget key is checked (``WidgetKeyMiddleware``), the widget caller and the parsed query.
+protocol HandoffRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Set by widget authentication on widget routes.
+    var widget: WidgetAccess? { get set }
+    /// Where widget authentication notes the caller for the CORS headers (``EdgeMiddleware``).
+    var widgetNote: WidgetAccessNote? { get }
+    /// The query ``WidgetKeyMiddleware`` parsed (each `request.uri.queryParameters` parses anew),
+    /// for the route's other parameters.
+    var query: FlatDictionary<Substring, Substring>? { get set }
+}
+
+extension HandoffRequestContext {
+    /// The tenant of an authenticated widget route.
+    /// - Throws: 401 "Invalid API key" when the route was not authenticated.
+    func requireWidget() throws(HandoffError) -> WidgetAccess {
+        guard let widget else { throw .invalidAPIKey }
+        return widget
+    }
+}
+
+/// The per-request context of every HTTP route.
 ///
 /// Carries the peer address (rate limiting, logs), the body limit, and once authenticated the
 /// caller: an agent's ``Identity`` (``AgentAuthMiddleware``) or a widget's ``WidgetAccess``
-/// (``WidgetKeyMiddleware``, or ``WidgetController`` for keys in a body). Lives as long as one request.
-public struct AppRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+/// (``WidgetKeyMiddleware``, or ``WidgetController`` for keys in a body). Lives as long as one
+/// request. The WebSocket upgrades have their own, ``SocketRequestContext``: the socket's
+/// handler reference it needs is an allocation that no HTTP request should make.
+public struct AppRequestContext: HandoffRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
     /// The TCP peer; `nil` in router tests (no socket).
     public let remoteAddress: SocketAddress?
     /// Set by ``AgentAuthMiddleware`` on agent routes.
     var identity: Identity?
-    /// Set by widget authentication on widget routes.
     var widget: WidgetAccess?
     /// Made by ``EdgeMiddleware`` on widget routes with an `Origin`: widget authentication notes the
     /// caller there, so the CORS headers (outside) can answer for the tenant's origins.
     var widgetNote: WidgetAccessNote?
-    /// The query ``WidgetKeyMiddleware`` parsed (each `request.uri.queryParameters` parses anew),
-    /// for the route's other parameters.
     var query: FlatDictionary<Substring, Substring>?
     /// Largest body read (``ServerConfiguration/maxBodyBytes``, set by ``EdgeMiddleware`` for requests that may have one).
     var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
@@ -33,15 +52,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext, Remote
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        webSocket = .init()
         remoteAddress = source.channel.remoteAddress
-    }
-
-    /// The tenant of an authenticated widget route.
-    /// - Throws: 401 "Invalid API key" when the route was not authenticated.
-    func requireWidget() throws(HandoffError) -> WidgetAccess {
-        guard let widget else { throw .invalidAPIKey }
-        return widget
     }
 
     /// The authenticated caller of an agent route.
@@ -49,6 +60,24 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext, Remote
     func requireIdentity() throws(APIError) -> Identity {
         guard let identity else { throw .notAuthenticated }
         return identity
+    }
+}
+
+/// The context of the WebSocket upgrade routes (the agent and widget sockets): the peer and,
+/// on the widget socket, the caller ``WidgetKeyMiddleware`` found, which the upgraded socket reads.
+public struct SocketRequestContext: HandoffRequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    public let remoteAddress: SocketAddress?
+    var widget: WidgetAccess?
+    /// Upgrades answer no CORS (browsers do not preflight a socket).
+    var widgetNote: WidgetAccessNote? { nil }
+    var query: FlatDictionary<Substring, Substring>?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        remoteAddress = source.channel.remoteAddress
     }
 }
 

@@ -37,7 +37,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let route = metrics.recordRequest(endpoint: context.endpointPath, method: request.method, status: response.status.code, duration: elapsed)
         // Hummingbird keeps the request id in the logger's metadata (`context.id` force-unwraps
         // it); a log handler that stores no metadata must not crash the server.
-        if let id = context.logger[metadataKey: "hb.request.id"] { response.headers.append(HTTPField(name: .requestID, value: "\(id)")) }
+        if let id = context.logger[metadataKey: "hb.request.id"] { response.headers.append(HTTPField(name: .requestID, value: id.description)) }
         let status = response.status.code
         context.logger.log(
             level: status >= 500 ? .error : logLevel, "\(request.method.rawValue) \(route) \(status)",
@@ -149,8 +149,7 @@ final class WidgetAccessNote: Sendable {
 /// `Origin`, charged to the key's rate limit; the caller lands in
 /// ``AppRequestContext/widget``. Routes whose key is in a JSON body authenticate in
 /// ``WidgetController`` instead, from the body they decode once.
-struct WidgetKeyMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
+struct WidgetKeyMiddleware<Context: HandoffRequestContext>: RouterMiddleware {
     let dependencies: ServerDependencies
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -191,7 +190,7 @@ struct RequestLimits: Sendable {
 enum ClientAddress {
     /// The peer's IP (or the first `X-Forwarded-For` entry when trusted); `unknown` without a
     /// socket (router tests share one bucket).
-    static func key(request: Request, context: AppRequestContext, trustForwardedFor: Bool) -> String {
+    static func key(request: Request, context: some HandoffRequestContext, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = request.headers[.xForwardedFor] {
             let first = forwarded.split(separator: ",", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
             if let first, !first.isEmpty { return first }

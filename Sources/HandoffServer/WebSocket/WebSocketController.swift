@@ -43,7 +43,7 @@ struct WebSocketController {
     private var settings: ServerConfiguration.WebSocket { dependencies.configuration.webSocket }
 
     /// The upgrade routes, on the WebSocket router.
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: Router<SocketRequestContext>) {
         router.ws(RouterPath(APIPath.agentSocket), shouldUpgrade: allowAgentUpgrade, onUpgrade: agentSocket)
         // The key is checked by the same middleware as the widget's HTTP polls; the caller
         // travels in the context to the upgraded socket.
@@ -66,18 +66,18 @@ struct WebSocketController {
 
     // MARK: Upgrade checks
 
-    @Sendable private func allowAgentUpgrade(_ request: Request, context: AppRequestContext) async throws -> RouterShouldUpgrade {
+    @Sendable private func allowAgentUpgrade(_ request: Request, context: SocketRequestContext) async throws -> RouterShouldUpgrade {
         withinAddressLimit(request, context) ? .upgrade([:]) : .dontUpgrade
     }
 
-    @Sendable private func allowWidgetUpgrade(_ request: Request, context: AppRequestContext) async throws -> RouterShouldUpgrade {
+    @Sendable private func allowWidgetUpgrade(_ request: Request, context: SocketRequestContext) async throws -> RouterShouldUpgrade {
         guard withinAddressLimit(request, context) else { return .dontUpgrade }
         _ = try Self.lastSeq(request)
         _ = try await widgetTarget(request, context)
         return .upgrade([:])
     }
 
-    private func withinAddressLimit(_ request: Request, _ context: AppRequestContext) -> Bool {
+    private func withinAddressLimit(_ request: Request, _ context: SocketRequestContext) -> Bool {
         guard let limiter = dependencies.addressLimiter else { return true }
         let key = ClientAddress.key(request: request, context: context, trustForwardedFor: dependencies.configuration.rateLimits.trustForwardedFor)
         if case .limited = limiter.check(key) {
@@ -96,7 +96,7 @@ struct WebSocketController {
     }
 
     /// The widget socket's tenant (authenticated by ``WidgetKeyMiddleware``) and handoff, from the query.
-    private func widgetTarget(_ request: Request, _ context: AppRequestContext) async throws -> (TenantID, Handoff) {
+    private func widgetTarget(_ request: Request, _ context: some HandoffRequestContext) async throws -> (TenantID, Handoff) {
         let tenant = try context.requireWidget().tenant
         guard let text = RequestParameters.query(request, "handoffId"), let id = HandoffID(text) else { throw HandoffError.handoffNotFound }
         return (tenant, try await store.handoff(id, tenant: tenant))
@@ -105,7 +105,7 @@ struct WebSocketController {
     // MARK: Agent socket
 
     @Sendable private func agentSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<AppRequestContext>
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<SocketRequestContext>
     ) async throws {
         let (firstFrames, firstFrame) = AsyncStream.makeStream(of: String?.self, bufferingPolicy: .bufferingNewest(1))
         let maxMessageBytes = settings.maxMessageBytes
@@ -151,7 +151,7 @@ struct WebSocketController {
     // MARK: Widget socket
 
     @Sendable private func widgetSocket(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<AppRequestContext>
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<SocketRequestContext>
     ) async throws {
         let request = context.request
         guard let tenant = context.requestContext.widget?.tenant,
