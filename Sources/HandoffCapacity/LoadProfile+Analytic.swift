@@ -11,10 +11,17 @@ public struct AnalyticReference: Hashable, Sendable {
         case erlangC
         /// Delay system with exponential patience M/M/s+M.
         case erlangA
+        /// Multi-chat agents under the shared-rate model (limited processor sharing): the exact
+        /// chain over the agents' loads (``SharedRateChain``), delay or loss.
+        case sharedRate
     }
 
     public var formula: Formula
+    /// The Erlang model; under ``Formula/sharedRate`` the same rates with s = N·c slots (for
+    /// the offered load), the chain itself in ``sharedRate``.
     public var model: QueueModel
+    /// The shared-rate chain's model and solution (``Formula/sharedRate`` only).
+    public var sharedRate: (model: SharedRateModel, solution: SharedRateSolution)?
     /// In the simulator's definitions (see ``CapacityMetric``): wait statistics over the
     /// requests that were queued, i.e. not after-hours.
     public var summary: AnalyticSummary
@@ -22,6 +29,37 @@ public struct AnalyticReference: Hashable, Sendable {
     public var afterHoursProbability: Double
     /// E[number waiting] (Erlang C/A), 0 for Erlang B.
     public var meanQueueLength: Double
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.formula == b.formula && a.model == b.model && a.summary == b.summary && a.afterHoursProbability == b.afterHoursProbability
+            && a.meanQueueLength == b.meanQueueLength && a.sharedRate?.model == b.sharedRate?.model && a.sharedRate?.solution == b.sharedRate?.solution
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(formula)
+        hasher.combine(model)
+        hasher.combine(summary)
+    }
+
+    /// P(W ≤ t) of a queued request, abandoned ones counting as not served.
+    public func waitCDF(_ t: Double) -> Double {
+        switch formula {
+        case .erlangB: 1
+        case .erlangC: ErlangC.serviceLevel(model, within: t) ?? .nan
+        case .erlangA: 1 - ErlangA.metrics(model).waitExceedanceProbability(beyond: t)
+        case .sharedRate: sharedRate.map { 1 - $0.solution.waitExceedance(beyond: t) } ?? .nan
+        }
+    }
+
+    /// The `q`-quantile of the wait of a queued request.
+    public func waitQuantile(_ q: Double) -> Double? {
+        switch formula {
+        case .erlangB: 0
+        case .erlangC: ErlangC.waitQuantile(model, q)
+        case .erlangA: ErlangA.metrics(model).waitQuantile(q)
+        case .sharedRate: sharedRate?.solution.waitQuantile(q)
+        }
+    }
 }
 
 extension LoadProfile {
@@ -40,7 +78,13 @@ extension LoadProfile {
         guard let ratePerHour = arrivals.constantRatePerHour else {
             return (nil, ["arrival rate varies over the day"])
         }
-        if conversation.hasSlowdown { reasons.append("handle time grows with concurrent chats (slowdown)") }
+        let slowsDown = agentGroups.contains { conversation.hasSlowdown(maxChats: $0.maxChats) }
+        var sharedRate = false
+        if slowsDown {
+            if case .shared = conversation.concurrency { sharedRate = true } else {
+                reasons.append("handle time grows with concurrent chats (slowdown fixed at pick-up)")
+            }
+        }
         for group in agentGroups {
             if group.notification != .instant { reasons.append("group \(group.name): notification \(group.notification.label), not instant") }
             if !group.pickUpTime.isZero { reasons.append("group \(group.name): pick-up time is not zero") }
@@ -49,6 +93,7 @@ extension LoadProfile {
         let slots = totalSlots
         let lambda = ratePerHour / 3600
         let handle = conversation.handleTime.mean
+        if sharedRate { return sharedRateReference(lambda: lambda, reasons: reasons) }
         switch admission {
         case .freeSlot:
             guard reasons.isEmpty else { return (nil, reasons) }
@@ -58,7 +103,7 @@ extension LoadProfile {
             let summary = AnalyticSummary(
                 waitProbability: 0, meanWaitSeconds: 0, serviceLevel: 1, abandonmentRate: 0,
                 occupancy: slots == 0 ? 0 : a * (1 - b) / Double(slots), waitP90Seconds: 0, waitP99Seconds: 0)
-            return (AnalyticReference(formula: .erlangB, model: model, summary: summary, afterHoursProbability: b, meanQueueLength: 0), [])
+            return (AnalyticReference(formula: .erlangB, model: model, sharedRate: nil, summary: summary, afterHoursProbability: b, meanQueueLength: 0), [])
         case .agentOnline:
             if !conversation.handleTime.isExponential { reasons.append("handle time is \(conversation.handleTime.label), not exponential") }
             if let patience = users.patience, !patience.isExponential { reasons.append("patience is \(patience.label), not exponential") }
@@ -70,10 +115,50 @@ extension LoadProfile {
             let queue = model.meanPatience == nil ? (ErlangC.meanQueueLength(model) ?? .nan) : ErlangA.metrics(model).meanQueueLength
             return (
                 AnalyticReference(
-                    formula: model.meanPatience == nil ? .erlangC : .erlangA, model: model, summary: summary, afterHoursProbability: 0,
+                    formula: model.meanPatience == nil ? .erlangC : .erlangA, model: model, sharedRate: nil, summary: summary, afterHoursProbability: 0,
                     meanQueueLength: queue), []
             )
         }
+    }
+}
+
+extension LoadProfile {
+    /// The shared-rate chain, when its assumptions hold besides those checked already
+    /// (`reasons` so far): exponential work and patience, one `maxChats` for every agent, and a
+    /// routing policy the chain knows.
+    private func sharedRateReference(lambda: Double, reasons: [String]) -> (reference: AnalyticReference?, reasons: [String]) {
+        var reasons = reasons
+        if !conversation.handleTime.isExponential { reasons.append("handle time is \(conversation.handleTime.label), not exponential") }
+        if let patience = users.patience, !patience.isExponential { reasons.append("patience is \(patience.label), not exponential") }
+        let limits = Set(agentGroups.map(\.maxChats))
+        if limits.count > 1 { reasons.append("agents differ in maxChats (\(limits.sorted().map(String.init).joined(separator: ", ")))") }
+        guard reasons.isEmpty, let c = limits.first else { return (nil, reasons) }
+        let routing: SharedRateModel.Routing = switch self.routing {
+        case .auto: .leastBusy
+        case .pickup: .random  // instant notification, no pick-up time: a random free agent reacts first
+        }
+        let team = SharedRateModel(
+            arrivalRate: lambda, meanWork: conversation.handleTime.mean, agents: agentGroups.reduce(0) { $0 + $1.count }, maxChats: c,
+            throughput: (1...c).map { conversation.throughput(chats: $0)! }, meanPatience: users.patience?.mean, routing: routing,
+            admission: admission == .freeSlot ? .loss : .queue)
+        let solution: SharedRateSolution
+        switch SharedRateChain.solve(team) {
+        case .success(let solved): solution = solved
+        case .failure(let error): return (nil, ["shared-rate chain: \(error.reason)"])
+        }
+        let model = QueueModel(
+            arrivalRate: lambda, meanHandleTime: team.meanWork, servers: team.agents * c, meanPatience: team.meanPatience)
+        let threshold = run.serviceLevelThreshold
+        let summary = AnalyticSummary(
+            waitProbability: solution.waitProbability, meanWaitSeconds: solution.meanWait,
+            serviceLevel: team.admission == .loss ? 1 : solution.serviceLevel(within: threshold),
+            abandonmentRate: solution.abandonmentProbability, occupancy: solution.occupancy,
+            waitP90Seconds: solution.waitQuantile(0.9) ?? .nan, waitP99Seconds: solution.waitQuantile(0.99) ?? .nan)
+        return (
+            AnalyticReference(
+                formula: .sharedRate, model: model, sharedRate: (team, solution), summary: summary,
+                afterHoursProbability: solution.blockingProbability, meanQueueLength: solution.meanQueueLength), []
+        )
     }
 }
 

@@ -57,64 +57,18 @@ public enum ErlangA {
             )
         }
 
-        // ln ρₘ for m = 0…M with the truncation rule documented on the type.
-        let logLambda = log(lambda)
-        let logTolerance = log(1e-17)
-        var logRho: [Double] = [0]
-        var logRhoSum = Analytic.CompensatedSum()
-        var logMass = 0.0  // ln Σ_{k≤m} ρₖ (running, for the stopping rule only)
-        var logWeighted = -Double.infinity  // ln Σ_{k≤m} k·ρₖ (likewise)
-        while true {
-            let last = logRho.count - 1
-            let rate = serviceRate + Double(last + 1) * theta
-            let ratio = lambda / rate  // ρ_{last+1} / ρ_last; decreasing in `last`
-            if ratio < 1 {
-                // Σ_{i≥1} ρ_{last+i} ≤ ρ_last·r/(1−r);  Σ_{i≥1} (last+i)·ρ_{last+i} ≤ ρ_last·(last·r/(1−r) + r/(1−r)²).
-                let oneMinus = 1 - ratio
-                let tailMass = logRho[last] + log(ratio / oneMinus)
-                let tailWeighted = logRho[last] + log(Double(last) * ratio / oneMinus + ratio / (oneMinus * oneMinus))
-                if tailMass < logMass + logTolerance, tailWeighted < logWeighted + logTolerance { break }
-            }
-            logRhoSum.add(logLambda - log(rate))
-            let next = logRhoSum.value
-            logRho.append(next)
-            logMass = Analytic.logAddExp(logMass, next)
-            logWeighted = Analytic.logAddExp(logWeighted, log(Double(last + 1)) + next)
-        }
-
-        // Second pass: scaled terms ρₘ/ρ_max, summed with compensation from the small end, so the
-        // normalisation and every tail sum below use the very same numbers.
-        let logPeak = logRho.max() ?? 0
-        let scaled = logRho.map { exp($0 - logPeak) }
-        var mass = Analytic.CompensatedSum()
-        for term in scaled.reversed() { mass.add(term) }
-
+        let tail = PatientQueueTail(arrivalRate: lambda, drainRate: serviceRate, abandonmentRate: theta)
         let logB = ErlangB.logBlockingProbability(servers: m.servers, offeredLoad: a)
         let b = exp(logB)
         let logNoQueueMass = log1p(-b)  // ln Σ_{n<s} w(n) = ln(1 − B)
-        let logZ = Analytic.logAddExp(logNoQueueMass, logB + logPeak + log(mass.value))
-        let factor = exp(logB + logPeak - logZ)  // π_{s+m} = factor · scaled[m]
-
-        // π_{s+m}, m = 0…M, and the tail sums needed for the wait distribution.
-        let count = logRho.count
-        let shape = serviceRate / theta  // c = sμ/θ
-        var queueTail = [Double](repeating: 0, count: count)  // Gᵢ = P(N ≥ s+i)
-        var servedTail = [Double](repeating: 0, count: count)  // Ĝᵢ = Σ_{m≥i} π_{s+m}·c/(c+m+1)
-        var queueLength = Analytic.CompensatedSum()
-        var runningTail = Analytic.CompensatedSum()
-        var runningServed = Analytic.CompensatedSum()
-        for mIndex in stride(from: count - 1, through: 0, by: -1) {
-            let pi = factor * scaled[mIndex]
-            runningTail.add(pi)
-            runningServed.add(pi * (shape / (shape + Double(mIndex + 1))))
-            queueTail[mIndex] = runningTail.value
-            servedTail[mIndex] = runningServed.value
-            queueLength.add(Double(mIndex) * pi)
-        }
+        let logZ = Analytic.logAddExp(logNoQueueMass, logB + tail.logPeak + log(tail.mass))
+        let queue = tail.stationary(factor: exp(logB + tail.logPeak - logZ))  // π_{s+m} = factor · scaled[m]
+        let queueTail = queue.queueTail
+        let servedTail = queue.servedTail
 
         let noWaitProbability = exp(logNoQueueMass - logZ)  // P(N < s)
         let waitProbability = min(1, queueTail[0])
-        let meanQueueLength = queueLength.value
+        let meanQueueLength = queue.meanLength
         // E[busy] = Σ_{n<s} n·πₙ + s·P(N ≥ s), and Σ_{n<s} n·w(n) = a(1 − B) − s·B for the
         // Erlang loss distribution w (because n·w(n) = a·w(n−1)).
         let busyBelowS = max(0, a * (1 - b) - s * b) / exp(logZ)
@@ -313,5 +267,88 @@ struct ErlangAWaitDistribution: Hashable, Sendable {
             if nextRatio < 1, term > 0, term * nextRatio / (1 - nextRatio) <= 1e-17 * sum.value { break }
         }
         return sum.value
+    }
+}
+
+/// The waiting part of a Markovian queue whose waiting chats, once every slot is taken, leave
+/// at rate r + mθ with m of them waiting (r: the rate at which the full system frees a slot, θ:
+/// the patience rate): ρₘ = Πₖ₌₁ᵐ λ / (r + kθ), the queue's stationary weights relative to
+/// "full, nobody waiting". Shared by Erlang A (r = sμ) and the shared-rate chain (r = N·F(c)·μ).
+///
+/// ln ρₘ is accumulated with compensated summation and the ρₘ rescaled by their maximum
+/// (``scaled``, summed from the small end into ``mass``), so neither the astronomically large ρₘ
+/// of an overloaded system with long patience nor tiny ones under- or overflow. The series stops
+/// at the first M after which the ratios λ/(r + kθ) are < 1 and a geometric bound on both
+/// Σ_{m>M} ρₘ and Σ_{m>M} m·ρₘ is below 1e-17 of the partial sums (``neglectedMass`` is that
+/// bound on the first, relative to the mass kept).
+struct PatientQueueTail {
+    /// ρₘ / max ρ, m = 0…M.
+    let scaled: [Double]
+    /// ln max ρ.
+    let logPeak: Double
+    /// Σ scaled.
+    let mass: Double
+    /// Bound on Σ_{m>M} ρₘ / Σ_{m≤M} ρₘ.
+    let neglectedMass: Double
+    /// r / θ.
+    let shape: Double
+
+    /// - Precondition: λ > 0, r ≥ 0, θ > 0, all finite.
+    init(arrivalRate lambda: Double, drainRate: Double, abandonmentRate theta: Double) {
+        let logLambda = log(lambda)
+        let logTolerance = log(1e-17)
+        var logRho: [Double] = [0]
+        var logRhoSum = Analytic.CompensatedSum()
+        var logMass = 0.0  // ln Σ_{k≤m} ρₖ (running, for the stopping rule only)
+        var logWeighted = -Double.infinity  // ln Σ_{k≤m} k·ρₖ (likewise)
+        var neglected = 0.0
+        while true {
+            let last = logRho.count - 1
+            let rate = drainRate + Double(last + 1) * theta
+            let ratio = lambda / rate  // ρ_{last+1} / ρ_last; decreasing in `last`
+            if ratio < 1 {
+                // Σ_{i≥1} ρ_{last+i} ≤ ρ_last·r/(1−r);  Σ_{i≥1} (last+i)·ρ_{last+i} ≤ ρ_last·(last·r/(1−r) + r/(1−r)²).
+                let oneMinus = 1 - ratio
+                let tailMass = logRho[last] + log(ratio / oneMinus)
+                let tailWeighted = logRho[last] + log(Double(last) * ratio / oneMinus + ratio / (oneMinus * oneMinus))
+                if tailMass < logMass + logTolerance, tailWeighted < logWeighted + logTolerance {
+                    neglected = exp(tailMass - logMass)
+                    break
+                }
+            }
+            logRhoSum.add(logLambda - log(rate))
+            let next = logRhoSum.value
+            logRho.append(next)
+            logMass = Analytic.logAddExp(logMass, next)
+            logWeighted = Analytic.logAddExp(logWeighted, log(Double(last + 1)) + next)
+        }
+        let peak = logRho.max() ?? 0
+        scaled = logRho.map { exp($0 - peak) }
+        var sum = Analytic.CompensatedSum()
+        for term in scaled.reversed() { sum.add(term) }
+        logPeak = peak
+        mass = sum.value
+        neglectedMass = neglected
+        shape = drainRate / theta
+    }
+
+    /// The tail sums of the stationary law π_full,m = `factor` · scaled[m]: Gᵢ = Σ_{m≥i} π_full,m,
+    /// Ĝᵢ = Σ_{m≥i} π_full,m · c/(c+m+1) with c = r/θ, and E[number waiting].
+    func stationary(factor: Double) -> (queueTail: [Double], servedTail: [Double], meanLength: Double) {
+        let count = scaled.count
+        var queueTail = [Double](repeating: 0, count: count)
+        var servedTail = [Double](repeating: 0, count: count)
+        var queueLength = Analytic.CompensatedSum()
+        var runningTail = Analytic.CompensatedSum()
+        var runningServed = Analytic.CompensatedSum()
+        for mIndex in stride(from: count - 1, through: 0, by: -1) {
+            let pi = factor * scaled[mIndex]
+            runningTail.add(pi)
+            runningServed.add(pi * (shape / (shape + Double(mIndex + 1))))
+            queueTail[mIndex] = runningTail.value
+            servedTail[mIndex] = runningServed.value
+            queueLength.add(Double(mIndex) * pi)
+        }
+        return (queueTail, servedTail, queueLength.value)
     }
 }

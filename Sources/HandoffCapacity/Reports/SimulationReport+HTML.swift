@@ -136,27 +136,15 @@ extension SimulationReport {
         points.append((xMax, cumulative / total))
         var series = [SVGChart.Series(name: "simulated", points: points)]
         if let reference = profile.analyticReference().reference {
-            let cdf = Self.analyticWaitCDF(reference)
             let analytic = (0...120).map { i -> (x: Double, y: Double) in
                 let t = xMax * Double(i) / 120
-                return (t, cdf(t))
+                return (t, reference.waitCDF(t))
             }
             series.append(SVGChart.Series(name: "analytic (\(reference.formula.rawValue))", points: analytic, dashed: true))
         }
         return SVGChart.lines(
             title: "Wait distribution P(W ≤ t), queued requests", xLabel: "wait t (seconds)", yLabel: "P(W ≤ t)", series: series, xMax: xMax,
             yMax: 1, percent: true, marker: (summary.serviceLevelThresholdSeconds, "t = \(NumberText.seconds(summary.serviceLevelThresholdSeconds))"))
-    }
-
-    /// t ↦ P(W ≤ t) of the formula (queued requests).
-    static func analyticWaitCDF(_ reference: AnalyticReference) -> (Double) -> Double {
-        switch reference.formula {
-        case .erlangB: return { _ in 1 }
-        case .erlangC: return { ErlangC.serviceLevel(reference.model, within: $0) ?? .nan }
-        case .erlangA:
-            let metrics = ErlangA.metrics(reference.model)
-            return { 1 - metrics.waitExceedanceProbability(beyond: $0) }
-        }
     }
 
     static let style = """

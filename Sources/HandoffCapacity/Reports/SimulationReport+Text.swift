@@ -1,3 +1,4 @@
+import Foundation
 import HandoffEngine
 import HandoffWorkload
 
@@ -17,6 +18,11 @@ extension SimulationReport {
         out += "after-hours \(counts.afterHours)\(counts.unfinished > 0 ? ", still waiting at the end \(counts.unfinished)" : "")\n"
         if let analytic {
             out += "  analytic reference: \(Self.formulaName(analytic.formula)) (s = \(analytic.servers), a = \(NumberText.fixed(analytic.offeredLoad, 3)) Erlangs)\n"
+            if let chain = analytic.sharedRate {
+                out += "    \(chain.agents) agents × maxChats \(chain.maxChats), F = \(chain.throughput.map { NumberText.compact($0) }.joined(separator: ", ")), routing \(chain.routing); "
+                out += "\(chain.states) load vectors, residual \(String(format: "%.1e", chain.residual)), queue cut at \(String(format: "%.1e", chain.truncatedMass)); "
+                out += "mean chats per agent \(NumberText.fixed(chain.meanLoadPerAgent, 3))\n"
+            }
         } else {
             out += "  analytic reference: none — \(analyticNotApplicable.joined(separator: "; "))\n"
         }
@@ -69,6 +75,7 @@ extension SimulationReport {
         case .erlangB: "Erlang B (loss system, admission freeSlot)"
         case .erlangC: "Erlang C (M/M/s)"
         case .erlangA: "Erlang A (M/M/s+M)"
+        case .sharedRate: "exact shared-rate chain (agents slow down with concurrent chats)"
         }
     }
 

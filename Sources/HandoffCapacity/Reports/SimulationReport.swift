@@ -69,6 +69,27 @@ public struct SimulationReport: Sendable, Encodable {
         public var waitP95Seconds: Double?
         public var afterHoursProbability: Double
         public var meanQueueLength: Double
+        /// The shared-rate chain's particulars (``AnalyticReference/Formula/sharedRate`` only).
+        public var sharedRate: SharedRateValues?
+    }
+
+    /// What the exact shared-rate chain solved, and how well.
+    public struct SharedRateValues: Sendable, Encodable {
+        public var agents: Int
+        public var maxChats: Int
+        /// F(1)…F(c).
+        public var throughput: [Double]
+        /// The policy as the chain models it: leastBusy, mostBusy or random.
+        public var routing: String
+        public var meanLoadPerAgent: Double
+        /// P(an agent holds k chats), k = 0…c.
+        public var loadDistribution: [Double]
+        public var states: Int
+        public var sweeps: Int
+        /// ‖πQ‖₁ / total flow of the load-vector chain.
+        public var residual: Double
+        /// Bound on the probability left out where the queue was truncated.
+        public var truncatedMass: Double
     }
 
     /// One statistic side by side: simulated (with CI) and analytic, relative difference
@@ -191,7 +212,13 @@ public struct SimulationReport: Sendable, Encodable {
                 waitP90Seconds: s.waitP90Seconds, waitP99Seconds: s.waitP99Seconds,
                 waitP50Seconds: CapacityMetric.waitP50Seconds.analyticValue(reference),
                 waitP95Seconds: CapacityMetric.waitP95Seconds.analyticValue(reference),
-                afterHoursProbability: reference.afterHoursProbability, meanQueueLength: reference.meanQueueLength)
+                afterHoursProbability: reference.afterHoursProbability, meanQueueLength: reference.meanQueueLength,
+                sharedRate: reference.sharedRate.map { team, solved in
+                    SharedRateValues(
+                        agents: team.agents, maxChats: team.maxChats, throughput: team.throughput, routing: team.routing.rawValue,
+                        meanLoadPerAgent: solved.meanLoadPerAgent, loadDistribution: solved.loadDistribution, states: solved.states,
+                        sweeps: solved.sweeps, residual: solved.residual, truncatedMass: solved.truncatedMass)
+                })
             for metric in Self.comparedMetrics {
                 guard let value = metric.analyticValue(reference), let estimate = result.summary[metric] else { continue }
                 let difference = value != 0 && value.isFinite ? (estimate.mean - value) / value : nil

@@ -3,6 +3,9 @@ struct ScheduledEvent: Sendable {
     enum Kind: UInt8, Sendable {
         /// A chat's handle time is over: its agent resolves it. `subject` = visitor.
         case serviceEnd
+        /// Shared-rate model: the agent's chat with the least work left is done. `subject` =
+        /// agent, `generation` = the agent's completion generation (stale when its load changed).
+        case sharedServiceEnd
         /// A waiting visitor's patience runs out. `subject` = visitor.
         case patience
         /// An agent notices the queue (push delivered, or its poll). `subject` = agent.

@@ -21,7 +21,12 @@ import HandoffWorkload
 ///   itself assigns, inside `requestHandoff`, `resolve` and `setStatus` (least-loaded agent,
 ///   ties to the one idle longest; a freed slot takes the queue head). The kernel reads the
 ///   engine's ``RoutingAssignments`` and starts those chats: it makes no routing decision;
-/// - chat messages (`postMessage`), if modelled; the chat ends after its handle time (`resolve`);
+/// - chat messages (`postMessage`), if modelled; the chat ends after its handle time (`resolve`),
+///   fixed at pick-up under the pick-up concurrency model; under the shared model each of an
+///   agent's k chats progresses at F(k)/k of its solo speed, re-timed whenever k changes: the
+///   agent keeps its work clock (work-seconds done per chat since it started, advancing at
+///   F(k)/k), each chat ends when the clock reaches its start reading plus its work, and one
+///   completion event per agent, rescheduled on every change, ends the chat closest to done;
 /// - a waiting visitor whose patience runs out ends the chat (`endChat` → abandoned);
 /// - shifts start and end (`setStatus` available / offline; open chats continue).
 ///
@@ -44,6 +49,7 @@ struct SimulationKernel {
     struct Visitor {
         var handoff: HandoffRef?
         var person: VirtualVisitor
+        /// When the chat ends; under the shared model, the agent's work-clock reading at which it does.
         var serviceEnd: Double
         var generation: UInt32
         var agent: Int32
@@ -62,6 +68,10 @@ struct SimulationKernel {
         var lastChange = 0.0
         var busyArea = 0.0
         var staffedTime = 0.0
+        /// Shared model: work-seconds each open chat has progressed since the agent started
+        /// (advances at F(k)/k with k chats), and the generation of its completion event.
+        var workClock = 0.0
+        var completionGeneration: UInt32 = 0
     }
 
     private(set) var horizon: Double
@@ -72,6 +82,11 @@ struct SimulationKernel {
     let routing: LoadProfile.Routing
     /// Pick-up routing where every group is immediate: the textbook fast path.
     let allImmediate: Bool
+    /// The shared-rate concurrency model (per profile, so every group or none).
+    let sharesRate: Bool
+    /// Shared model: agent a's open chats (visitors) at `agentChats[a * chatStride ..< + active]`.
+    var agentChats = UnsafeTable<Int32>(capacity: 0)
+    let chatStride: Int
     /// What the visitors do (HandoffWorkload: patience, email shares, messages).
     let visitorBehaviour: VisitorBehaviour
     let groups: [Group]
@@ -160,6 +175,12 @@ struct SimulationKernel {
         self.agents = UnsafeTable(capacity: agents.count)
         for agent in agents { self.agents.append(agent) }
         allImmediate = groups.allSatisfy(\.behaviour.isImmediate)
+        sharesRate = groups.first?.behaviour.sharesRate ?? false
+        chatStride = profile.agentGroups.map(\.maxChats).max() ?? 1
+        if sharesRate {
+            agentChats = UnsafeTable(capacity: agents.count * chatStride)
+            for _ in 0..<(agents.count * chatStride) { agentChats.append(-1) }
+        }
         pool = AgentPool(agents: agents.count, maxChats: profile.agentGroups.map(\.maxChats).max() ?? 1)
         for a in agents.indices where agents[a].onShift {
             pool.insert(Int32(a), activeChats: 0)
@@ -191,6 +212,7 @@ struct SimulationKernel {
         now = event.time
         switch event.kind {
         case .serviceEnd: try serviceEnded(Int(event.subject))
+        case .sharedServiceEnd: try sharedChatDone(Int(event.subject), generation: event.generation)
         case .patience: try patienceRanOut(Int(event.subject), generation: event.generation)
         case .notice: try noticed(Int(event.subject))
         case .attempt: try attempt(Int(event.subject))
@@ -380,14 +402,63 @@ struct SimulationKernel {
         agents[a].active += 1
         updatePool(a)
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .served)
-        let duration = groups[Int(agents[a].group)].behaviour.chatDuration(work: visitors[v].person.work, concurrency: Int(agents[a].active))
-        let end = now + duration
         visitors[v].agent = Int32(a)
-        visitors[v].serviceEnd = end
-        queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
-        if let first = visitorBehaviour.joined(&visitors[v].person, at: now, chatEnd: end) {
+        let end: Double
+        if sharesRate {
+            // Ends when the agent's work clock (just brought up to now) has advanced by its work.
+            visitors[v].serviceEnd = agents[a].workClock + visitors[v].person.work
+            agentChats[a * chatStride + Int(agents[a].active) - 1] = Int32(v)
+            scheduleSharedCompletion(a)
+            end = .infinity  // not known yet: messages stop when the chat does
+        } else {
+            let behaviour = groups[Int(agents[a].group)].behaviour
+            end = now + behaviour.chatDuration(work: visitors[v].person.work, concurrency: Int(agents[a].active))
+            visitors[v].serviceEnd = end
+            queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
+        }
+        if let first = visitorBehaviour.joined(&visitors[v].person, at: now, chatEnd: end, pace: messagePace(a)) {
             queue.schedule(.message, at: first, subject: Int32(v), generation: visitors[v].generation)
         }
+    }
+
+    /// Message gaps stretch as the chat slows: 1 / (F(k)/k) under the shared model, 1 otherwise.
+    @inline(__always)
+    private func messagePace(_ a: Int) -> Double {
+        sharesRate ? 1 / groups[Int(agents[a].group)].behaviour.progressRate(chats: Int(agents[a].active)) : 1
+    }
+
+    /// Shared model: (re)schedules agent `a`'s next completion — its chat with the least work
+    /// left, at the current speed — and makes any earlier one stale. Call after its load changed.
+    private mutating func scheduleSharedCompletion(_ a: Int) {
+        agents[a].completionGeneration &+= 1
+        let active = Int(agents[a].active)
+        guard active > 0 else { return }
+        var least = Double.infinity
+        for i in 0..<active { least = min(least, visitors[Int(agentChats[a * chatStride + i])].serviceEnd) }
+        let rate = groups[Int(agents[a].group)].behaviour.progressRate(chats: active)
+        let at = now + max(0, least - agents[a].workClock) / rate
+        queue.schedule(.sharedServiceEnd, at: at, subject: Int32(a), generation: agents[a].completionGeneration)
+    }
+
+    /// Shared model: agent `a`'s completion event; ends its chat with the least work left.
+    private mutating func sharedChatDone(_ a: Int, generation: UInt32) throws(SimulationError) {
+        guard agents[a].completionGeneration == generation, agents[a].active > 0 else { return }
+        var done = 0
+        for i in 1..<Int(agents[a].active)
+        where visitors[Int(agentChats[a * chatStride + i])].serviceEnd < visitors[Int(agentChats[a * chatStride + done])].serviceEnd {
+            done = i
+        }
+        try serviceEnded(Int(agentChats[a * chatStride + done]))
+    }
+
+    /// Shared model: takes visitor `v` off agent `a`'s chat list (its load is about to drop).
+    private mutating func removeSharedChat(_ v: Int, of a: Int) throws(SimulationError) {
+        let base = a * chatStride, last = Int(agents[a].active) - 1
+        guard let i = (0...last).first(where: { agentChats[base + $0] == Int32(v) }) else {
+            throw .inconsistent("a chat ended that its agent did not hold", at: now)
+        }
+        agentChats[base + i] = agentChats[base + last]
+        agentChats[base + last] = -1
     }
 
     private mutating func serviceEnded(_ v: Int) throws(SimulationError) {
@@ -406,7 +477,9 @@ struct SimulationKernel {
         stats.advance(to: now)
         stats.busySlots -= 1
         accrueAgent(a)
+        if sharesRate { try removeSharedChat(v, of: a) }
         agents[a].active -= 1
+        if sharesRate { scheduleSharedCompletion(a) }
         updatePool(a)
         release(v)
         if routing == .auto {
@@ -427,16 +500,21 @@ struct SimulationKernel {
             throw .engine("postMessage", error, at: now)
         }
         if visitors[v].person.messagesSent == 0 { stats.recordFirstResponse(bucket: visitors[v].bucket, delay: now - visitors[v].person.arrival) }
-        if let next = visitorBehaviour.messageSent(&visitors[v].person, at: now, chatEnd: visitors[v].serviceEnd) {
+        let chatEnd = sharesRate ? Double.infinity : visitors[v].serviceEnd
+        if let next = visitorBehaviour.messageSent(&visitors[v].person, at: now, chatEnd: chatEnd, pace: messagePace(Int(visitors[v].agent))) {
             queue.schedule(.message, at: next, subject: Int32(v), generation: generation)
         }
     }
 
     // MARK: Bookkeeping
 
-    /// Adds agent `a`'s busy and staffed time since its last change (inside the measured window).
+    /// Adds agent `a`'s busy and staffed time since its last change (inside the measured window)
+    /// and, under the shared model, brings its work clock up to now at the speed of its load.
     @inline(__always)
     mutating func accrueAgent(_ a: Int) {
+        if sharesRate, agents[a].active > 0 {
+            agents[a].workClock += (now - agents[a].lastChange) * groups[Int(agents[a].group)].behaviour.progressRate(chats: Int(agents[a].active))
+        }
         let lo = max(agents[a].lastChange, warmup)
         let hi = min(now, horizon)
         if hi > lo {
@@ -456,6 +534,7 @@ struct SimulationKernel {
 
     /// Frees the manually managed tables; call once, after ``run()`` (or if it threw).
     func deallocate() {
+        agentChats.deallocate()
         visitors.deallocate()
         freeVisitors.deallocate()
         visitorOfHandoff.deallocate()

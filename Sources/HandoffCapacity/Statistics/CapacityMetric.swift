@@ -84,18 +84,11 @@ public enum CapacityMetric: String, CaseIterable, Hashable, Sendable, Codable, C
         case .waitP99Seconds: s.waitP99Seconds
         case .afterHoursProbability: reference.afterHoursProbability
         case .meanQueueLength: reference.meanQueueLength
-        case .waitP50Seconds: Self.quantile(0.5, reference)
-        case .waitP95Seconds: Self.quantile(0.95, reference)
+        case .waitP50Seconds: reference.waitQuantile(0.5)
+        case .waitP95Seconds: reference.waitQuantile(0.95)
         case .arrivalsPerHour: reference.model.arrivalRate * 3600
         default: nil
         }
     }
 
-    private static func quantile(_ q: Double, _ reference: AnalyticReference) -> Double? {
-        switch reference.formula {
-        case .erlangB: 0
-        case .erlangC: ErlangC.waitQuantile(reference.model, q)
-        case .erlangA: ErlangA.metrics(reference.model).waitQuantile(q)
-        }
-    }
 }

@@ -39,7 +39,11 @@ public struct AgentBehaviour: Sendable {
     public let isImmediate: Bool
     /// Working hours, repeated daily; empty: always on duty.
     public let shifts: [LoadProfile.Shift]
+    /// Pick-up model: the factors (empty: none, or the shared model).
     @usableFromInline let slowdown: [Double]
+    /// Shared model: F(k)/k for k = 1…maxChats (each chat's speed with k open); `nil` under the
+    /// pick-up model.
+    @usableFromInline let sharedProgress: [Double]?
 
     /// The agents of `group`, working chats of `conversation`.
     public init(_ group: LoadProfile.AgentGroup, conversation: LoadProfile.Conversation) {
@@ -59,7 +63,14 @@ public struct AgentBehaviour: Sendable {
         pickUp = Sampler(group.pickUpTime)
         isImmediate = mode == .instant && group.pickUpTime.isZero
         shifts = group.shifts
-        slowdown = conversation.slowdown
+        switch conversation.concurrency {
+        case .atPickUp(let factors):
+            slowdown = factors
+            sharedProgress = nil
+        case .shared:
+            slowdown = []
+            sharedProgress = (1...max(1, group.maxChats)).map { k in conversation.throughput(chats: k)! / Double(k) }
+        }
     }
 
     /// A new agent of this group: its poll phase is drawn from its stream (agents of a group
@@ -116,12 +127,24 @@ public struct AgentBehaviour: Sendable {
     // MARK: Chats and shifts
 
     /// How long a chat of `work` seconds (at solo speed) takes when the agent took it as its
-    /// `concurrency`-th open chat (the profile's pick-up slowdown; 1 without one).
+    /// `concurrency`-th open chat (the profile's pick-up slowdown; 1 without one). Under the
+    /// shared model the duration is not known at pick-up: see ``progressRate(chats:)``.
     @inlinable @inline(__always)
     public func chatDuration(work: Double, concurrency: Int) -> Double {
         guard !slowdown.isEmpty else { return work }
         return work * slowdown[Swift.min(concurrency, slowdown.count) - 1]
     }
+
+    /// Shared model: how fast each of an agent's `k` ≥ 1 chats progresses, in seconds of work
+    /// per second, F(k)/k (1 under the pick-up model, whose slowdown is in the duration).
+    @inlinable @inline(__always)
+    public func progressRate(chats k: Int) -> Double {
+        guard let progress = sharedProgress, k > 0 else { return 1 }
+        return progress[Swift.min(k, progress.count) - 1]
+    }
+
+    /// Whether the group works under the shared model.
+    public var sharesRate: Bool { sharedProgress != nil }
 
     /// Whether the agent is on duty at `secondOfDay` (0 ..< 86 400): some shift covers it, or
     /// there are no shifts at all.

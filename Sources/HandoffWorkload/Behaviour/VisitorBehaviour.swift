@@ -95,15 +95,16 @@ public struct VisitorBehaviour: Sendable {
         return visitor.emailDraw < emailAfterAbandon
     }
 
-    /// An agent took the chat at `now`; it will end at `chatEnd`. Returns when the first chat
-    /// message (the agent's first response) is due, or `nil` when no message falls inside the
-    /// chat or none are modelled.
+    /// An agent took the chat at `now`; it will end at `chatEnd` (`.infinity` when not known
+    /// yet). Returns when the first chat message (the agent's first response) is due, or `nil`
+    /// when no message falls inside the chat or none are modelled. `pace` stretches the gap
+    /// (a chat worked at half speed has `pace` 2).
     @inlinable @inline(__always)
-    public func joined(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double) -> Double? {
+    public func joined(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double, pace: Double = 1) -> Double? {
         precondition(visitor.state == .asking || visitor.state == .waiting, "a visitor was taken twice")
         visitor.state = .chatting
         guard let firstResponse, messagesPerChat > 0 else { return nil }
-        let first = now + firstResponse.sample(&visitor.random)
+        let first = now + firstResponse.sample(&visitor.random) * pace
         return first < chatEnd ? first : nil
     }
 
@@ -116,10 +117,10 @@ public struct VisitorBehaviour: Sendable {
     /// The message due now was sent; returns when the next one is due (after a think time), or
     /// `nil` when the chat's messages are done or the next would fall after `chatEnd`.
     @inlinable @inline(__always)
-    public func messageSent(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double) -> Double? {
+    public func messageSent(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double, pace: Double = 1) -> Double? {
         visitor.messagesSent += 1
         guard visitor.state == .chatting, visitor.messagesSent < messagesPerChat, let thinkTime else { return nil }
-        let next = now + thinkTime.sample(&visitor.random)
+        let next = now + thinkTime.sample(&visitor.random) * pace
         return next < chatEnd ? next : nil
     }
 

@@ -57,12 +57,21 @@ extension LoadProfile.AgentGroup: Encodable {
 }
 
 extension LoadProfile.Conversation: Encodable {
-    private enum Keys: String, CodingKey { case handleTime, slowdown, messages }
+    private enum Keys: String, CodingKey { case handleTime, concurrency, messages }
+    private enum ConcurrencyKeys: String, CodingKey { case model, slowdown, throughput }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(handleTime, forKey: .handleTime)
-        try c.encode(slowdown, forKey: .slowdown)
+        var model = c.nestedContainer(keyedBy: ConcurrencyKeys.self, forKey: .concurrency)
+        switch concurrency {
+        case .atPickUp(let slowdown):
+            try model.encode("atPickUp", forKey: .model)
+            try model.encode(slowdown, forKey: .slowdown)
+        case .shared(let throughput):
+            try model.encode("shared", forKey: .model)
+            try model.encode(throughput, forKey: .throughput)
+        }
         try c.encode(messages, forKey: .messages)
     }
 }

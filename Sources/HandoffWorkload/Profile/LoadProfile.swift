@@ -226,29 +226,60 @@ public struct LoadProfile: Hashable, Sendable {
 
     /// What happens once an agent has the chat.
     public struct Conversation: Hashable, Sendable {
-        /// The time an agent spends on one chat, from pick-up to resolve, at concurrency 1.
+        /// The work of one chat: the time an agent spends on it, from pick-up to resolve, when
+        /// it is the agent's only chat (solo speed).
         public var handleTime: Distribution
-        /// Slowdown factors by the agent's concurrent chats at pick-up (this one included):
-        /// `slowdown[k-1]` multiplies the handle time of a chat taken as the agent's k-th; the
-        /// last factor holds for higher k. Empty: no slowdown.
-        public var slowdown: [Double]
+        /// How an agent's concurrent chats slow each other down.
+        public var concurrency: Concurrency
         /// Chat messages, if modelled (for first response time and message load).
         public var messages: Messages?
 
-        public init(handleTime: Distribution, slowdown: [Double] = [], messages: Messages? = nil) {
+        /// How an agent holding several chats works them.
+        public enum Concurrency: Hashable, Sendable {
+            /// `slowdown[k-1]` multiplies, once, the handle time of a chat taken as the agent's
+            /// k-th concurrent chat (this one included); the last factor holds for higher k.
+            /// Empty: no slowdown. Later changes in the agent's load do not change it.
+            case atPickUp(slowdown: [Double])
+            /// Limited processor sharing: an agent holding k chats works at `throughput[k-1]`
+            /// (F(k), F(1) = 1) times the rate of one chat, shared equally, so each chat
+            /// progresses at F(k)/k of its solo speed, changing the moment k does; F(k) past
+            /// the list is its last value.
+            case shared(throughput: [Double])
+        }
+
+        public init(handleTime: Distribution, concurrency: Concurrency, messages: Messages? = nil) {
             self.handleTime = handleTime
-            self.slowdown = slowdown
+            self.concurrency = concurrency
             self.messages = messages
         }
 
-        /// The factor for a chat taken as the agent's `k`-th concurrent chat (k ≥ 1).
+        /// The pick-up model with `slowdown` (empty: none).
+        public init(handleTime: Distribution, slowdown: [Double] = [], messages: Messages? = nil) {
+            self.init(handleTime: handleTime, concurrency: .atPickUp(slowdown: slowdown), messages: messages)
+        }
+
+        /// Pick-up model: the factor for a chat taken as the agent's `k`-th concurrent chat
+        /// (k ≥ 1); 1 under the shared model (its slowdown is not fixed at pick-up).
         public func slowdownFactor(concurrency k: Int) -> Double {
-            guard !slowdown.isEmpty else { return 1 }
+            guard case .atPickUp(let slowdown) = concurrency, !slowdown.isEmpty else { return 1 }
             return slowdown[min(k, slowdown.count) - 1]
         }
 
-        /// Whether some factor differs from 1.
-        public var hasSlowdown: Bool { slowdown.contains { $0 != 1 } }
+        /// Shared model: F(k), the agent's total rate with `k` ≥ 1 chats in units of one chat's;
+        /// `nil` under the pick-up model.
+        public func throughput(chats k: Int) -> Double? {
+            guard case .shared(let f) = concurrency else { return nil }
+            return f.isEmpty ? Double(k) : f[min(k, f.count) - 1]
+        }
+
+        /// Whether concurrent chats change how long a chat takes: a pick-up factor other than
+        /// 1, or a shared throughput F(k) other than k for some k ≤ `maxChats`.
+        public func hasSlowdown(maxChats: Int) -> Bool {
+            switch concurrency {
+            case .atPickUp(let slowdown): return slowdown.prefix(max(1, maxChats)).contains { $0 != 1 }
+            case .shared: return (1...max(1, maxChats)).contains { throughput(chats: $0) != Double($0) }
+            }
+        }
     }
 
     /// Messages of a chat: the agent's first reply after `firstResponse`, then visitor and

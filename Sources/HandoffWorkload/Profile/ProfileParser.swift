@@ -8,7 +8,8 @@ package struct ProfileParser {
 
     package static let topKeys = ["kind", "name", "description", "arrivals", "agents", "conversation", "users", "routing", "admission", "run"]
     package static let groupKeys = ["count", "maxChats", "shifts", "notification", "pickUpTime"]
-    package static let conversationKeys = ["handleTime", "slowdown", "messages"]
+    package static let conversationKeys = ["handleTime", "slowdown", "concurrency", "messages"]
+    package static let concurrencyKeys = ["model", "slowdown", "throughput"]
     package static let messageKeys = ["firstResponse", "thinkTime", "perChat"]
     package static let userKeys = ["patience", "emailAfterHours", "emailAfterAbandon"]
     package static let runKeys = ["horizon", "warmup", "replications", "seed", "serviceLevelThreshold", "interval"]
@@ -182,24 +183,71 @@ package struct ProfileParser {
     private func conversation(_ node: Node, at path: String) -> LoadProfile.Conversation? {
         guard let fields = reader.mapping(node, at: path, keys: Self.conversationKeys, required: ["handleTime"]) else { return nil }
         let handle = fields["handleTime"].flatMap { distribution($0, at: fields.path("handleTime"), positiveMean: true) }
-        let slowdown = fields["slowdown"].map { node in
-            reader.list(node, at: fields.path("slowdown")) { item, itemPath -> Double? in
-                guard let factor = reader.number(item, at: itemPath) else { return nil }
-                guard factor > 0 else {
-                    reader.report("a slowdown factor must be > 0, found \(NumberText.compact(factor))", at: item, path: itemPath)
-                    return nil
-                }
-                return factor
+        var concurrency: LoadProfile.Conversation.Concurrency? = .atPickUp(slowdown: [])
+        if let node = fields["concurrency"] {
+            if let other = fields.keyNode("slowdown") {
+                reader.report("give either slowdown (the pick-up model's short form) or concurrency, not both", at: other, path: fields.path("slowdown"))
             }
-        } ?? []
+            concurrency = self.concurrency(node, at: fields.path("concurrency"))
+        } else if let node = fields["slowdown"] {
+            concurrency = factors(node, at: fields.path("slowdown"), name: "slowdown factor").map { .atPickUp(slowdown: $0) }
+        }
         var chat: LoadProfile.Messages?
         var chatValid = true
         if let node = fields["messages"] {
             chat = self.messages(node, at: fields.path("messages"))
             chatValid = chat != nil
         }
-        guard let handle, let slowdown, chatValid else { return nil }
-        return LoadProfile.Conversation(handleTime: handle, slowdown: slowdown, messages: chat)
+        guard let handle, let concurrency, chatValid else { return nil }
+        return LoadProfile.Conversation(handleTime: handle, concurrency: concurrency, messages: chat)
+    }
+
+    /// `{model: atPickUp, slowdown: [...]}` or `{model: shared, throughput: [1, 1.7, 2.5]}`.
+    private func concurrency(_ node: Node, at path: String) -> LoadProfile.Conversation.Concurrency? {
+        guard let fields = reader.mapping(node, at: path, keys: Self.concurrencyKeys, required: ["model"]),
+            let modelNode = fields["model"], let model = reader.string(modelNode, at: fields.path("model"))
+        else { return nil }
+        switch model {
+        case "atPickUp":
+            if let stray = fields.keyNode("throughput") {
+                reader.report("throughput belongs to model shared; model atPickUp takes slowdown", at: stray, path: fields.path("throughput"))
+                return nil
+            }
+            guard let node = fields["slowdown"] else { return .atPickUp(slowdown: []) }
+            return factors(node, at: fields.path("slowdown"), name: "slowdown factor").map { .atPickUp(slowdown: $0) }
+        case "shared":
+            if let stray = fields.keyNode("slowdown") {
+                reader.report("slowdown belongs to model atPickUp; model shared takes throughput", at: stray, path: fields.path("slowdown"))
+                return nil
+            }
+            guard let node = fields["throughput"] else {
+                reader.report("model shared needs throughput: [F(1), F(2), …], the agent's total rate with k chats (F(1) = 1)", at: fields.keyNode("model"), path: fields.path("model"))
+                return nil
+            }
+            guard let f = factors(node, at: fields.path("throughput"), name: "throughput F(k)", nonEmpty: true) else { return nil }
+            guard f[0] == 1 else {
+                reader.report(
+                    "F(1) must be 1, found \(NumberText.compact(f[0])): the handle time is the time of a chat worked alone",
+                    at: node, path: YAMLPath.index(fields.path("throughput"), 0))
+                return nil
+            }
+            return .shared(throughput: f)
+        default:
+            reader.report("invalid concurrency model '\(model)'; expected atPickUp or shared", at: modelNode, path: fields.path("model"))
+            return nil
+        }
+    }
+
+    /// A list of numbers > 0.
+    private func factors(_ node: Node, at path: String, name: String, nonEmpty: Bool = false) -> [Double]? {
+        reader.list(node, at: path, nonEmpty: nonEmpty) { item, itemPath -> Double? in
+            guard let factor = reader.number(item, at: itemPath) else { return nil }
+            guard factor > 0, factor.isFinite else {
+                reader.report("a \(name) must be > 0, found \(NumberText.compact(factor))", at: item, path: itemPath)
+                return nil
+            }
+            return factor
+        }
     }
 
     private func messages(_ node: Node, at path: String) -> LoadProfile.Messages? {
