@@ -8,7 +8,7 @@ import Testing
 struct ProfileLoadingTests {
     static let header = "kind: profile\nname: p\n"
 
-    @Test(arguments: ["mms-textbook.yaml", "mms-patience.yaml", "loss-system.yaml", "weekday-desk.yaml"])
+    @Test(arguments: ["mms-textbook.yaml", "mms-patience.yaml", "loss-system.yaml", "weekday-desk.yaml", "shared-desk.yaml"])
     func shippedExamplesLoad(_ name: String) throws {
         let profile = try ProfileLoader.load(file: Repository.path("scenarios/capacity/\(name)"))
         #expect(profile.totalSlots > 0)
@@ -44,6 +44,47 @@ struct ProfileLoadingTests {
         #expect(a.analyticReference().reference?.formula == .erlangA)
         let b = try ProfileLoader.load(file: Repository.path("scenarios/capacity/loss-system.yaml"))
         #expect(b.analyticReference().reference?.formula == .erlangB)
+        let shared = try ProfileLoader.load(file: Repository.path("scenarios/capacity/shared-desk.yaml"))
+        #expect(shared.conversation.concurrency == .shared(throughput: [1, 1.6, 2.0]))
+        #expect(shared.analyticReference().reference?.formula == .sharedRate)
+    }
+
+    @Test func concurrencyModelsReadAndTheirMistakesAreNamed() throws {
+        func conversation(_ text: String) throws -> LoadProfile.Conversation {
+            try ProfileLoader.load(
+                yaml: Self.header + "arrivals: {poisson: {ratePerHour: 10}}\nagents: {desk: {count: 1, maxChats: 3}}\nconversation: \(text)\n",
+                file: "c.yaml"
+            ).conversation
+        }
+        #expect(try conversation("{handleTime: {exponential: 5m}}").concurrency == .atPickUp(slowdown: []))
+        #expect(try conversation("{handleTime: {exponential: 5m}, slowdown: [1, 1.2]}").concurrency == .atPickUp(slowdown: [1, 1.2]))
+        #expect(
+            try conversation("{handleTime: {exponential: 5m}, concurrency: {model: atPickUp, slowdown: [1, 1.3]}}").concurrency
+                == .atPickUp(slowdown: [1, 1.3]))
+        let shared = try conversation("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: [1, 1.7, 2.5]}}")
+        #expect(shared.concurrency == .shared(throughput: [1, 1.7, 2.5]))
+        #expect(shared.throughput(chats: 5) == 2.5 && shared.hasSlowdown(maxChats: 3))
+        #expect(try !conversation("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: [1, 2, 3]}}").hasSlowdown(maxChats: 3))
+
+        func problems(_ text: String) throws -> [String] {
+            try profileIssues(Self.header + "arrivals: {poisson: {ratePerHour: 10}}\nagents: {desk: {count: 1}}\nconversation: \(text)\n").map(\.message)
+        }
+        let cases: [(String, String)] = [
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared}}", "model shared needs throughput"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: [1.2, 2]}}", "F(1) must be 1"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: [1, 0]}}", "throughput F(k) must be > 0"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: []}}", "empty"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared, slowdown: [1, 2]}}", "slowdown belongs to model atPickUp"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: atPickUp, throughput: [1, 2]}}", "throughput belongs to model shared"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: lps}}", "invalid concurrency model 'lps'"),
+            ("{handleTime: {exponential: 5m}, concurrency: {throughput: [1]}}", "model"),
+            ("{handleTime: {exponential: 5m}, slowdown: [1, 2], concurrency: {model: shared, throughput: [1, 2]}}", "either slowdown"),
+            ("{handleTime: {exponential: 5m}, concurrency: {model: shared, throughput: [1, 2], extra: 1}}", "unknown key 'extra'"),
+        ]
+        for (text, expected) in cases {
+            let found = try problems(text)
+            #expect(found.contains { $0.contains(expected) }, "\(text): \(found)")
+        }
     }
 
     @Test func badDistributionNegativeRateAndUnknownKeyAreReportedWithLines() throws {
