@@ -133,9 +133,13 @@ extension LoadProfile {
         let limits = Set(agentGroups.map(\.maxChats))
         if limits.count > 1 { reasons.append("agents differ in maxChats (\(limits.sorted().map(String.init).joined(separator: ", ")))") }
         guard reasons.isEmpty, let c = limits.first else { return (nil, reasons) }
-        let routing: SharedRateModel.Routing = switch self.routing {
-        case .auto: .leastBusy
-        case .pickup: .random  // instant notification, no pick-up time: a random free agent reacts first
+        let routing: SharedRateModel.Routing
+        switch self.routing {
+        case .leastBusy: routing = .leastBusy
+        case .mostBusy: routing = .mostBusy
+        case .pickup: routing = .random  // instant notification, no pick-up time: a random free agent reacts first
+        case .longestIdle:
+            return (nil, ["routing longestIdle: who gets a request depends on when each agent last changed, not only on the loads (no chain over loads)"])
         }
         let team = SharedRateModel(
             arrivalRate: lambda, meanWork: conversation.handleTime.mean, agents: agentGroups.reduce(0) { $0 + $1.count }, maxChats: c,
@@ -159,6 +163,18 @@ extension LoadProfile {
                 formula: .sharedRate, model: model, sharedRate: (team, solution), summary: summary,
                 afterHoursProbability: solution.blockingProbability, meanQueueLength: solution.meanQueueLength), []
         )
+    }
+}
+
+extension Tenant.Routing {
+    /// The engine's policy of the profile's routing (`pickup` is `manual`).
+    init(_ routing: LoadProfile.Routing) {
+        switch routing {
+        case .pickup: self = .manual
+        case .leastBusy: self = .leastBusy
+        case .mostBusy: self = .mostBusy
+        case .longestIdle: self = .longestIdle
+        }
     }
 }
 

@@ -40,7 +40,7 @@ struct CapacityModelOptions: ParsableArguments {
     @Option(help: "How agents learn of a waiting request: instant, websocket[:SECONDS] or polling[:SECONDS] (polling every 2 s without SECONDS). Default: instant, or the profile's.")
     var notification: String?
 
-    @Option(help: "pickup (agents take the oldest request themselves) or auto (the engine assigns: fewest chats, then idle longest).")
+    @Option(help: "pickup (agents take the oldest request themselves; alias manual), or the engine assigns: leastBusy (fewest chats; alias auto), mostBusy (fill one agent before the next) or longestIdle. Ties go to the agent idle longest.")
     var routing: String?
 
     @Option(help: "The engine's after-hours rule: agentOnline (queue while anyone is available; the flags-only default) or freeSlot (queue only if a slot is free: the wire contract's rule).")

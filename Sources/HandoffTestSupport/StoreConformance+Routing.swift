@@ -34,8 +34,8 @@ extension StoreConformance {
         // Switching drains the queue, head first: both idle, Ann longest → chat-1; then Bob has
         // fewer chats → chat-2.
         try await s.advance(by: .seconds(1))
-        #expect(try await s.store.setRouting(.auto, tenant: s.acme, by: .system).routing == .auto)
-        #expect(try await s.store.routing(tenant: s.acme, by: .system) == .auto)
+        #expect(try await s.store.setRouting(.leastBusy, tenant: s.acme, by: .system).routing == .leastBusy)
+        #expect(try await s.store.routing(tenant: s.acme, by: .system) == .leastBusy)
         #expect(try await pickUps(&events) == ["chat-1 → Ann", "chat-2 → Bob"])
         #expect(try await s.pendingIDs() == [])
 
@@ -71,7 +71,7 @@ extension StoreConformance {
         try await s.advance(by: .seconds(1))
         let chat7 = try await s.queue("chat-7")
         _ = try await s.received(&events)
-        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        _ = try await s.store.setRouting(.leastBusy, tenant: s.acme, by: .system)
         #expect(try await pickUps(&events) == ["chat-6 → Bob"])
         #expect(try await s.pendingIDs() == [chat7.id])
 
@@ -90,7 +90,7 @@ extension StoreConformance {
         _ = try await s.store.endChat(chat: "chat-4", handoff: chat4.id, tenant: s.acme)
         let chat8 = try await s.queue("chat-8")
         let chat9 = try await s.queue("chat-9")
-        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        _ = try await s.store.setRouting(.leastBusy, tenant: s.acme, by: .system)
         #expect(try await assignee(chat8) == bob.id)
         #expect(try await s.pendingIDs() == [chat9.id])
         _ = try await s.received(&events)
@@ -122,17 +122,17 @@ extension StoreConformance {
         #expect(try await s.store.routing(tenant: s.acme, by: admin) == .manual, "the default")
         for (who, caller) in [("support staff", staff), ("another tenant's admin", foreign)] {
             await #expect("\(who) changes routing") {
-                try await s.store.setRouting(.auto, tenant: s.acme, by: caller)
+                try await s.store.setRouting(.leastBusy, tenant: s.acme, by: caller)
             } throws: { ($0 as? HandoffError)?.code == .forbidden }
             await #expect("\(who) reads routing") {
                 try await s.store.routing(tenant: s.acme, by: caller)
             } throws: { ($0 as? HandoffError)?.code == .forbidden }
         }
         #expect(try await s.store.tenant(s.acme)?.routing == .manual, "a refused change changed the setting")
-        #expect(try await s.store.setRouting(.auto, tenant: s.acme, by: admin).routing == .auto)
+        #expect(try await s.store.setRouting(.leastBusy, tenant: s.acme, by: admin).routing == .leastBusy)
         #expect(try await s.store.setRouting(.manual, tenant: s.acme, by: admin).routing == .manual)
         await #expect(throws: HandoffError.tenantNotFound) {
-            try await s.store.setRouting(.auto, tenant: TenantID(uuid: .init()), by: .system)
+            try await s.store.setRouting(.leastBusy, tenant: TenantID(uuid: .init()), by: .system)
         }
     }
 }
@@ -158,7 +158,7 @@ extension StoreConformance {
         }
         _ = try await s.store.setAgentStatus(ann.id, to: .busy, by: .system)
         _ = try await s.store.setAgentStatus(bob.id, to: .offline, by: .system)
-        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        _ = try await s.store.setRouting(.leastBusy, tenant: s.acme, by: .system)
         #expect(try await s.pendingIDs() == queued.map(\.id))
         try await s.expectRoutedSoundly(s.acme)
 
@@ -201,7 +201,7 @@ extension StoreConformance {
     static func autoRoutingHoldsUnderConcurrency(_ s: Stage) async throws {
         var agents: [Agent] = []
         for n in 1...4 { agents.append(try await s.agent("Agent\(n)", maxChats: 2)) }
-        _ = try await s.store.setRouting(.auto, tenant: s.acme, by: .system)
+        _ = try await s.store.setRouting(.leastBusy, tenant: s.acme, by: .system)
         let store = s.store
         let tenant = s.acme
         let first = await withTaskGroup(of: Result<RequestOutcome, HandoffError>.self) { group in
@@ -251,7 +251,7 @@ extension StoreConformance.Stage {
             #expect(agent.activeChats == held, "\(agent.name) counts \(agent.activeChats) chats but holds \(held)", sourceLocation: sourceLocation)
             #expect(agent.activeChats <= agent.maxChats, "\(agent.name) holds \(agent.activeChats) of \(agent.maxChats)", sourceLocation: sourceLocation)
         }
-        guard try await store.routing(tenant: tenant, by: .system) == .auto else { return }
+        guard try await store.routing(tenant: tenant, by: .system).isAutomatic else { return }
         let pending = try await store.pendingHandoffs(tenant: tenant)
         let eligible = try await store.availableAgents(tenant: tenant)
         #expect(

@@ -23,17 +23,19 @@ struct SharedRateSimulationTests {
     }
 
     static let models: [(String, LoadProfile)] = [
-        ("engine auto (leastBusy), 4×3, F 1/1.6/2, patience 1 min",
-         shared(ratePerHour: 200, agents: 4, maxChats: 3, throughput: [1, 1.6, 2], handle: 120, patience: 60, routing: .auto)),
+        ("engine leastBusy, 4×3, F 1/1.6/2, patience 1 min",
+         shared(ratePerHour: 200, agents: 4, maxChats: 3, throughput: [1, 1.6, 2], handle: 120, patience: 60, routing: .leastBusy)),
         ("pick-up (random free agent), 4×3, F 1/1.6/2, patience 1 min",
          shared(ratePerHour: 200, agents: 4, maxChats: 3, throughput: [1, 1.6, 2], handle: 120, patience: 60, routing: .pickup)),
-        ("engine auto, 3×2, F 1/1.3, no patience",
-         shared(ratePerHour: 90, agents: 3, maxChats: 2, throughput: [1, 1.3], handle: 120, patience: nil, routing: .auto)),
+        ("engine mostBusy, 4×3, F 1/1.6/2, patience 1 min",
+         shared(ratePerHour: 200, agents: 4, maxChats: 3, throughput: [1, 1.6, 2], handle: 120, patience: 60, routing: .mostBusy)),
+        ("engine leastBusy, 3×2, F 1/1.3, no patience",
+         shared(ratePerHour: 90, agents: 3, maxChats: 2, throughput: [1, 1.3], handle: 120, patience: nil, routing: .leastBusy)),
         ("loss (freeSlot), 3×3, F 1/1.5/1.8",
-         shared(ratePerHour: 150, agents: 3, maxChats: 3, throughput: [1, 1.5, 1.8], handle: 120, patience: nil, routing: .auto, admission: .freeSlot)),
+         shared(ratePerHour: 150, agents: 3, maxChats: 3, throughput: [1, 1.5, 1.8], handle: 120, patience: nil, routing: .leastBusy, admission: .freeSlot)),
     ]
 
-    @Test(arguments: 0..<4)
+    @Test(arguments: 0..<5)
     func chainValueInsideTheConfidenceInterval(_ index: Int) async throws {
         let (name, profile) = Self.models[index]
         let reference = try #require(profile.analyticReference().reference, "\(name): \(profile.analyticReference().reasons)")
@@ -85,5 +87,8 @@ struct SharedRateSimulationTests {
         var pickUpModel = Self.models[0].1
         pickUpModel.conversation.concurrency = .atPickUp(slowdown: [1, 1.2])
         #expect(pickUpModel.analyticReference().reasons.contains { $0.contains("slowdown fixed at pick-up") })
+        var idle = Self.models[0].1
+        idle.routing = .longestIdle
+        #expect(idle.analyticReference().reasons.contains { $0.contains("routing longestIdle") })
     }
 }

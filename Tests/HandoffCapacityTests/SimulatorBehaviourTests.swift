@@ -87,7 +87,7 @@ struct SimulatorBehaviourTests {
 
     @Test func autoRoutingAndPollingRun() async throws {
         var profile = textbook(ratePerHour: 180, agents: 3, maxChats: 2, handle: 60, patience: 60, hours: 3, replications: 2)
-        profile.routing = .auto
+        profile.routing = .leastBusy
         let auto = try await simulate(profile)
         #expect(auto.engineCalls.assign > 0 && auto.engineCalls.pickUp == 0)
         // The engine assigns inside the command: how agents would notice work does not matter.

@@ -25,7 +25,7 @@ struct SimulatorValidationTests {
 
     static func autoRouted(_ profile: LoadProfile) -> LoadProfile {
         var profile = profile
-        profile.routing = .auto
+        profile.routing = .leastBusy
         return profile
     }
 

@@ -24,10 +24,10 @@ import Testing
         init(seed: UInt64, retains: Bool, routing: Tenant.Routing = .manual, admission: HandoffCore.Admission = .freeSlot) throws {
             world = World(configuration: .init(retainsClosedHandoffs: retains, admission: admission))
             rng = SplitMix64(seed: seed)
-            routes = routing == .auto
+            routes = routing.isAutomatic
             label = "seed \(seed), retains \(retains), routing \(routing), admission \(admission)"
-            for tenant in PropertyTests.tenants where routing == .auto {
-                _ = try world.core.setRouting(.auto, tenant: tenant, by: .system, now: world.now, events: &world.events)
+            for tenant in PropertyTests.tenants where routing.isAutomatic {
+                _ = try world.core.setRouting(.leastBusy, tenant: tenant, by: .system, now: world.now, events: &world.events)
             }
             let roster: [(String, TenantID, AgentStatus, Int)] = [
                 ("Ann", World.acme, .available, 1), ("Bob", World.acme, .available, 2), ("Cy", World.acme, .offline, 3),
@@ -49,7 +49,7 @@ import Testing
 
         func current(_ id: HandoffID) -> Handoff? { world.core.handoffSlots[id].map { world.core.handoffs[$0].handoff } }
         func isActive(_ tenant: TenantID) -> Bool { world.core.tenant(tenant)?.status == .active }
-        func isAuto(_ tenant: TenantID) -> Bool { world.core.tenant(tenant)?.routing == .auto }
+        func isAuto(_ tenant: TenantID) -> Bool { world.core.tenant(tenant)?.routing.isAutomatic == true }
 
         /// Mostly an open handoff (so the commands that matter happen), sometimes any known or unknown id.
         mutating func someHandoff() -> HandoffID {
@@ -128,7 +128,7 @@ import Testing
                 let status: Tenant.Status = isActive(tenant) ? .suspended : .active
                 if routes && chance(0.5) {
                     // Toggle the routing (by someone who may or may not be allowed to).
-                    let (routing, caller): (Tenant.Routing, HandoffCore.Caller) = (isAuto(tenant) ? .manual : .auto, someCaller())
+                    let (routing, caller): (Tenant.Routing, HandoffCore.Caller) = (isAuto(tenant) ? .manual : .leastBusy, someCaller())
                     return attempt("routing \(tenant) \(routing) by \(caller)") { w throws(HandoffError) in
                         _ = try w.core.setRouting(routing, tenant: tenant, by: caller, now: w.now, events: &w.events)
                     }
@@ -318,7 +318,7 @@ import Testing
     /// include routing's) and the routing invariant seen from outside hold.
     @Test(arguments: 0..<30, HandoffCore.Admission.allCases)
     func routingInvariantHoldsAfterEveryRandomCommand(seed: UInt64, admission: HandoffCore.Admission) throws {
-        let successes = try Self.run(seed: 1000 + seed, retains: seed % 3 != 0, steps: 400, routing: .auto, admission: admission)
+        let successes = try Self.run(seed: 1000 + seed, retains: seed % 3 != 0, steps: 400, routing: .leastBusy, admission: admission)
         #expect(successes["request", default: 0] > 20 && successes["resolve", default: 0] > 0, "seed \(seed): \(successes)")
     }
 

@@ -1,15 +1,80 @@
+import Foundation
 import Testing
 
 @testable import HandoffEngine
 
-/// Automatic routing (``Tenant/Routing/auto``): who gets a request, when the queue drains, and
-/// that the capacity rule and the manual path are unchanged.
+/// Automatic routing (``Tenant/Routing``'s policies): who gets a request, when the queue drains,
+/// and that the capacity rule and the manual path are unchanged.
 @Suite struct RoutingTests {
-    /// A world whose Acme tenant routes automatically.
-    static func autoWorld(admission: HandoffCore.Admission = .freeSlot, retains: Bool = true) -> World {
+    /// A world whose Acme tenant routes automatically, by `policy`.
+    static func autoWorld(admission: HandoffCore.Admission = .freeSlot, retains: Bool = true, policy: Tenant.Routing = .leastBusy) -> World {
         var world = World(configuration: .init(retainsClosedHandoffs: retains, admission: admission))
-        _ = try! world.core.setRouting(.auto, tenant: World.acme, by: .system, now: world.now, events: &world.events)
+        _ = try! world.core.setRouting(policy, tenant: World.acme, by: .system, now: world.now, events: &world.events)
         return world
+    }
+
+    /// `mostBusy` fills the agent with the most chats below its limit before the next (ties: idle
+    /// longest); a freed slot goes back to the fuller agent.
+    @Test func mostBusyFillsOneAgentBeforeTheNext() throws {
+        var world = Self.autoWorld(policy: .mostBusy)
+        let ann = try world.addAgent("Ann", maxChats: 3)
+        world.advance(.seconds(1))
+        let bob = try world.addAgent("Bob", maxChats: 3)
+        var owners: [AgentID?] = []
+        for n in 1...4 {
+            world.advance(.seconds(1))
+            owners.append(try world.request(ChatID("c\(n)")).handoff.assignedAgentID)
+        }
+        #expect(owners == [ann, ann, ann, bob])
+        world.advance(.seconds(1))
+        let annsFirst = try #require(try world.core.activeHandoffs(tenant: World.acme).first { $0.assignedAgentID == ann })
+        _ = try world.resolve(annsFirst.id, by: ann)
+        world.advance(.seconds(1))
+        // Ann (2 chats) is busier than Bob (1): she gets the next.
+        #expect(try world.request("c5").handoff.assignedAgentID == ann)
+        world.expectSound()
+    }
+
+    /// `longestIdle` ignores the load: the agent whose last change is oldest gets the request.
+    @Test func longestIdleGoesByIdleTimeAlone() throws {
+        var world = Self.autoWorld(policy: .longestIdle)
+        let ann = try world.addAgent("Ann", maxChats: 3)
+        world.advance(.seconds(1))
+        let bob = try world.addAgent("Bob", maxChats: 3)
+        world.advance(.seconds(1))
+        #expect(try world.request("c1").handoff.assignedAgentID == ann)
+        world.advance(.seconds(1))
+        #expect(try world.request("c2").handoff.assignedAgentID == bob)
+        world.advance(.seconds(1))
+        // Ann's last change (c1) is older than Bob's (c2), though both hold one.
+        #expect(try world.request("c3").handoff.assignedAgentID == ann)
+        world.expectSound()
+    }
+
+    /// Switching between automatic policies re-ranks the agents and keeps every count.
+    @Test func switchingPoliciesReRanks() throws {
+        var world = Self.autoWorld(policy: .leastBusy)
+        let ann = try world.addAgent("Ann", maxChats: 3)
+        world.advance(.seconds(1))
+        let bob = try world.addAgent("Bob", maxChats: 3)
+        world.advance(.seconds(1))
+        #expect(try world.request("c1").handoff.assignedAgentID == ann)
+        world.advance(.seconds(1))
+        _ = try world.core.setRouting(.mostBusy, tenant: World.acme, by: .system, now: world.now, events: &world.events)
+        world.expectSound()
+        #expect(try world.request("c2").handoff.assignedAgentID == ann)  // leastBusy would give Bob
+        _ = try world.core.setRouting(.leastBusy, tenant: World.acme, by: .system, now: world.now, events: &world.events)
+        #expect(try world.request("c3").handoff.assignedAgentID == bob)
+        _ = try world.core.setRouting(.manual, tenant: World.acme, by: .system, now: world.now, events: &world.events)
+        #expect(try world.request("c4").handoff.state == .pending)
+        world.expectSound()
+    }
+
+    @Test func autoIsTheOldNameOfLeastBusy() throws {
+        #expect(Tenant.Routing(name: "auto") == .leastBusy && Tenant.Routing(name: "mostBusy") == .mostBusy && Tenant.Routing(name: "Auto") == nil)
+        let decoded = try JSONDecoder().decode([Tenant.Routing].self, from: Data(#"["auto","manual","longestIdle"]"#.utf8))
+        #expect(decoded == [.leastBusy, .manual, .longestIdle])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Tenant.Routing].self, from: Data(#"["sideways"]"#.utf8)) }
     }
 
     /// The agents picked-up events name, in order, from the events collected since the last call.
@@ -218,18 +283,18 @@ import Testing
         _ = world.takeEvents()
 
         #expect(throws: HandoffError.forbidden("change routing")) {
-            _ = try world.core.setRouting(.auto, tenant: World.acme, by: .user(staff), now: world.now, events: &world.events)
+            _ = try world.core.setRouting(.leastBusy, tenant: World.acme, by: .user(staff), now: world.now, events: &world.events)
         }
         #expect(throws: HandoffError.forbidden("change routing")) {
-            _ = try world.core.setRouting(.auto, tenant: World.acme, by: .user(stranger), now: world.now, events: &world.events)
+            _ = try world.core.setRouting(.leastBusy, tenant: World.acme, by: .user(stranger), now: world.now, events: &world.events)
         }
         #expect(throws: HandoffError.forbidden("read routing")) { _ = try world.core.routing(tenant: World.acme, by: .user(staff)) }
         #expect(world.pending() == waiting)
 
         world.advance(.seconds(3))
-        let tenant = try world.core.setRouting(.auto, tenant: World.acme, by: .user(boss), now: world.now, events: &world.events)
-        #expect(tenant.routing == .auto)
-        #expect(try world.core.routing(tenant: World.acme, by: .user(boss)) == .auto)
+        let tenant = try world.core.setRouting(.leastBusy, tenant: World.acme, by: .user(boss), now: world.now, events: &world.events)
+        #expect(tenant.routing == .leastBusy)
+        #expect(try world.core.routing(tenant: World.acme, by: .user(boss)) == .leastBusy)
         // Oldest first, each to the best agent at that moment: Ann (idle longest), Bob (fewer chats), Ann.
         let picks = Self.pickUps(&world)
         #expect(picks.map(\.handoff) == Array(waiting[0..<3]))
@@ -237,7 +302,7 @@ import Testing
         #expect(world.pending() == [waiting[3]])
         #expect(world.metrics().averageWaitMilliseconds == 3000)
         // Setting it again changes nothing.
-        _ = try world.core.setRouting(.auto, tenant: World.acme, by: .system, now: world.now, events: &world.events)
+        _ = try world.core.setRouting(.leastBusy, tenant: World.acme, by: .system, now: world.now, events: &world.events)
         #expect(world.takeEvents().isEmpty)
         world.expectSound()
     }
@@ -248,7 +313,7 @@ import Testing
         let bob = try world.addAgent("Bob", status: .offline, maxChats: 1)
         let tenant = try world.core.tenantRef(World.acme)
         let (annRef, bobRef) = (try world.core.agentRef(ann), try world.core.agentRef(bob))
-        #expect(world.core.routing(of: tenant) == .auto)
+        #expect(world.core.routing(of: tenant) == .leastBusy)
         #expect(world.core.nextAssignee(tenant: tenant) == annRef)
 
         var routed = RoutingAssignments()
@@ -276,7 +341,7 @@ import Testing
         try world.core.resolve(third, by: annRef, now: world.now)
         let fifth = try #require(try world.core.requestHandoff(tenant: tenant, now: world.now, assignments: &routed))
         #expect(routed.isEmpty)
-        world.core.setRouting(.auto, tenant: tenant, now: world.now, assignments: &routed)
+        world.core.setRouting(.leastBusy, tenant: tenant, now: world.now, assignments: &routed)
         #expect(Array(routed) == [.init(handoff: fifth, agent: annRef)])
         world.expectSound()
     }
@@ -295,7 +360,7 @@ import Testing
         _ = try world.addAgent("Ann")
         _ = try world.queue("c1")
         // Flip the setting behind the core's back: a request waits while Ann has a free slot.
-        world.core.tenants[0].tenant.routing = .auto
+        world.core.tenants[0].tenant.routing = .leastBusy
         let problems = world.core.invariantViolations()
         #expect(problems.contains { $0.contains("routes automatically, but 1 request(s) wait while 1 agent(s) have a free slot") }, "\(problems)")
         #expect(problems.contains { $0.contains("routing index has no entry") }, "\(problems)")

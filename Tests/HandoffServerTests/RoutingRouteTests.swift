@@ -25,10 +25,11 @@ import Testing
             #expect(read.status == .ok)
             #expect(try read.decode(Body.self) == Body(routing: "manual"))
 
+            // `auto`, the old name, is accepted and answered with the policy's own.
             let changed = try await client.send(.put, Self.path, json: Body(routing: "auto"), token: boss)
             #expect(changed.status == .ok, "\(changed.text)")
-            #expect(try changed.decode(Body.self) == Body(routing: "auto"))
-            #expect(try await client.send(.get, Self.path, token: boss).decode(Body.self) == Body(routing: "auto"))
+            #expect(try changed.decode(Body.self) == Body(routing: "leastBusy"))
+            #expect(try await client.send(.get, Self.path, token: boss).decode(Body.self) == Body(routing: "leastBusy"))
             // Switching drained the queue: one each (the least busy first; Ann and Bob tie on idle time,
             // so their random ids decide who takes the older one).
             #expect(try world.store.pendingHandoffs(tenant: Fixture.acme) == [])
@@ -59,7 +60,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"routing":"sideways"}"#, "routing must be one of manual, auto"),
+        (#"{"routing":"sideways"}"#, "routing must be one of manual, leastBusy, mostBusy, longestIdle (auto is leastBusy)"),
         (#"{"routing":7}"#, "routing must be a string"),
         (#"{}"#, "routing is required"),
         (#"[]"#, "The request body must be a JSON object"),
@@ -79,7 +80,7 @@ import Testing
     @Test func anAssignedRequestAnswersPendingAndPollsActive() async throws {
         let world = try await World()
         try world.online(world.ann)
-        _ = try world.store.setRouting(.auto, tenant: Fixture.acme, by: .system)
+        _ = try world.store.setRouting(.leastBusy, tenant: Fixture.acme, by: .system)
         try await world.app().test(.router) { client in
             let response = try await client.send(.post, APIPath.widgetHandoff, json: HandoffRequestBody(apiKey: Fixture.acmeKey, chatId: "chat-1"))
             let created = try response.decode(HandoffCreatedResponse.self)

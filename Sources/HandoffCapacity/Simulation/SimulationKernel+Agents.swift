@@ -32,7 +32,7 @@ extension SimulationKernel {
     }
 
     /// Routing `pickup`: agent `a` may have room for waiting work (a slot freed, its shift
-    /// started): it takes it at once if immediate, else it will notice the queue. (Under `auto`
+    /// started): it takes it at once if immediate, else it will notice the queue. (Under automatic routing
     /// the engine has already assigned it, inside the command that freed the slot.)
     mutating func offerWork(to a: Int) throws(SimulationError) {
         guard pool.contains(Int32(a)) else { return }
@@ -107,7 +107,7 @@ extension SimulationKernel {
         agents[a].onShift = onDuty
         calls.setStatus += 1
         let status: AgentStatus = onDuty ? .available : .offline
-        if routing == .auto {
+        if routing.isAutomatic {
             core.setStatus(agents[a].ref, to: status, now: timestamp, assignments: &routed)
             updatePool(a)
             try startAssignedChats()

@@ -17,9 +17,9 @@ import HandoffWorkload
 /// - routing `pickup`: an agent with a free slot takes the oldest waiting request (`pickUp`);
 ///   with `instant` notification the moment a request and a free slot meet, otherwise after the
 ///   agent notices (WebSocket delay, or its next poll) and the pick-up time;
-/// - routing `auto`: the tenant routes automatically (``Tenant/Routing/auto``) and the engine
-///   itself assigns, inside `requestHandoff`, `resolve` and `setStatus` (least-loaded agent,
-///   ties to the one idle longest; a freed slot takes the queue head). The kernel reads the
+/// - routing `leastBusy`, `mostBusy`, `longestIdle`: the tenant routes automatically by that
+///   policy (``Tenant/Routing``) and the engine itself assigns, inside `requestHandoff`,
+///   `resolve` and `setStatus` (a freed slot takes the queue head). The kernel reads the
 ///   engine's ``RoutingAssignments`` and starts those chats: it makes no routing decision;
 /// - chat messages (`postMessage`), if modelled; the chat ends after its handle time (`resolve`),
 ///   fixed at pick-up under the pick-up concurrency model; under the shared model each of an
@@ -113,9 +113,9 @@ struct SimulationKernel {
     var pool: AgentPool
     var routingRandom: RandomStream
     var scratch: [Int32] = []
-    /// Routing `auto`: the engine's assignments in the last command (one buffer, reused).
+    /// Automatic routing: the engine's assignments in the last command (one buffer, reused).
     var routed = RoutingAssignments()
-    /// Routing `auto`: visitor by ``HandoffRef/index`` (−1: none), to map assignments back.
+    /// Automatic routing: visitor by ``HandoffRef/index`` (−1: none), to map assignments back.
     var visitorOfHandoff = UnsafeTable<Int32>(capacity: 256)
     var stats: ReplicationStatistics
     var calls = EngineCallCounts()
@@ -167,8 +167,9 @@ struct SimulationKernel {
         } catch {
             throw SimulationError("could not set up the engine: \(error)")
         }
-        if profile.routing == .auto {
-            core.setRouting(.auto, tenant: tenant, now: .epoch, assignments: &routed)
+        let policy = Tenant.Routing(profile.routing)
+        if policy.isAutomatic {
+            core.setRouting(policy, tenant: tenant, now: .epoch, assignments: &routed)
         }
         self.core = core
         self.groups = groups
@@ -243,7 +244,7 @@ struct SimulationKernel {
         calls.requestHandoff += 1
         let admitted: HandoffRef?
         do {
-            admitted = routing == .auto
+            admitted = routing.isAutomatic
                 ? try core.requestHandoff(tenant: tenant, now: timestamp, assignments: &routed)
                 : try core.requestHandoff(tenant: tenant, now: timestamp)
         } catch {
@@ -257,7 +258,7 @@ struct SimulationKernel {
         let bucket = stats.recordArrival(at: now, afterHours: false, emailLead: false)
         let v = allocateVisitor(ref, person: person, bucket: bucket)
 
-        if routing == .auto {
+        if routing.isAutomatic {
             // The engine assigned it at once, or it waits for the next freed slot.
             if !routed.isEmpty {
                 try startAssignedChats()
@@ -297,7 +298,7 @@ struct SimulationKernel {
 
     @inline(__always)
     private mutating func noteHandoff(_ ref: HandoffRef, of v: Int) {
-        guard routing == .auto else { return }
+        guard routing.isAutomatic else { return }
         while visitorOfHandoff.count <= ref.index { visitorOfHandoff.append(-1) }
         visitorOfHandoff[ref.index] = Int32(v)
     }
@@ -319,8 +320,8 @@ struct SimulationKernel {
 
     @inline(__always)
     private mutating func enqueue(_ v: Int) {
-        // Under `auto` the engine picks the head itself; only `pickup` pops the mirror.
-        if routing != .auto { line.append(Int32(v), generation: visitors[v].generation) }
+        // Under automatic routing the engine picks the head itself; only `pickup` pops the mirror.
+        if !routing.isAutomatic { line.append(Int32(v), generation: visitors[v].generation) }
         waiting += 1
         stats.advance(to: now)
         stats.queueLength += 1
@@ -372,7 +373,7 @@ struct SimulationKernel {
         beginChat(v, by: a)
     }
 
-    /// Routing `auto`: starts the chats the engine assigned in the last command (``routed``),
+    /// Automatic routing: starts the chats the engine assigned in the last command (``routed``),
     /// in its order; a visitor that was queued leaves the queue.
     mutating func startAssignedChats() throws(SimulationError) {
         for assignment in routed {
@@ -466,7 +467,7 @@ struct SimulationKernel {
         guard a >= 0, let ref = visitors[v].handoff else { throw .inconsistent("a chat ended that was not being served", at: now) }
         calls.resolve += 1
         do {
-            if routing == .auto {
+            if routing.isAutomatic {
                 try core.resolve(ref, by: agents[a].ref, now: timestamp, assignments: &routed)
             } else {
                 try core.resolve(ref, by: agents[a].ref, now: timestamp)
@@ -482,7 +483,7 @@ struct SimulationKernel {
         if sharesRate { scheduleSharedCompletion(a) }
         updatePool(a)
         release(v)
-        if routing == .auto {
+        if routing.isAutomatic {
             try startAssignedChats()
         } else if waiting > 0 {
             try offerWork(to: a)

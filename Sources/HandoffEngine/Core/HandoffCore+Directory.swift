@@ -30,13 +30,13 @@ extension HandoffCore {
         guard !tenant.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("name", "Tenant name must not be empty") }
         tenantSlots[tenant.id] = tenants.count
         var record = TenantRecord(tenant: tenant)
-        record.routes = tenant.routing == .auto
+        record.routes = tenant.routing.isAutomatic
         if record.routes { autoRoutedTenants += 1 }
         tenants.append(record)
     }
 
     /// Suspends or reactivates a tenant. While suspended nothing is picked up or assigned; on
-    /// reactivation a tenant routed ``Tenant/Routing/auto`` gives its queue to the agents that
+    /// reactivation an automatically routed tenant gives its queue to the agents that
     /// freed up meanwhile, reporting those assignments into `events`.
     public mutating func setTenantStatus<Sink: EventSink>(
         _ id: TenantID, _ status: Tenant.Status, now: Timestamp, events: inout Sink

@@ -1,21 +1,23 @@
 // MARK: - Automatic routing
 //
 // A tenant is routed `manual` (the reference platform: agents pick requests up themselves) or
-// `auto` (the engine assigns) — ``Tenant/Routing``. The rule, once, for every store and the
-// simulator:
+// by one of the automatic policies `leastBusy`, `mostBusy`, `longestIdle` (the engine assigns) —
+// ``Tenant/Routing``. The rule, once, for every store and the simulator:
 //
 // - **Eligible**: an agent of the tenant with status `available` and `activeChats < maxChats`
 //   (``Agent/canTakeHandoff``, the same capacity rule as a pick-up).
-// - **Best agent**: the eligible agent with the fewest active chats; ties go to the one idle
-//   longest — the oldest `idleSince` (`AgentRecord.idleSince`: the time of its last chat change
-//   — taking one or one ending — or of becoming `available`, or its creation); remaining ties
-//   (same millisecond) to the smaller agent id. So the order is (activeChats, idleSince, id).
+// - **Best agent**, by policy: `leastBusy`, the eligible agent with the fewest active chats;
+//   `mostBusy`, the one with the most; `longestIdle`, whatever it holds. Ties (and every choice
+//   under `longestIdle`) go to the one idle longest — the oldest `idleSince`
+//   (`AgentRecord.idleSince`: the time of its last chat change — taking one or one ending — or
+//   of becoming `available`, or its creation); remaining ties (same millisecond) to the smaller
+//   agent id. So the order is (rank, idleSince, id), rank = activeChats, −activeChats or 0.
 // - **Request**: a new request is admitted as always (``HandoffCore/Configuration/admission``,
 //   unchanged); if queued and some agent is eligible, it goes to the best agent in the same
 //   command.
 // - **Drain**: whenever a slot frees or an agent becomes eligible — resolve, end chat of an
 //   active chat, status → `available` (by hand, login, a heartbeat after the sweep), maxChats
-//   raised, an agent added as `available`, the tenant reactivated, routing switched to `auto` —
+//   raised, an agent added as `available`, the tenant reactivated, routing switched to automatic —
 //   the same command gives the head of the queue (oldest pending first) to the best agent,
 //   again and again while a request waits and an agent is eligible.
 // - Each assignment is an ordinary take: the same `handoffPickedUp` event as a pick-up or an
@@ -25,15 +27,15 @@
 // - Manual pick-up and assignment stay possible in `auto` tenants, under the same capacity
 //   rule.
 //
-// Invariant (checked by ``HandoffCore/invariantViolations()``): in an active `auto` tenant, no
-// request waits while an agent is eligible — after every command.
+// Invariant (checked by ``HandoffCore/invariantViolations()``): in an active automatically routed
+// tenant, no request waits while an agent is eligible — after every command.
 //
-// Complexity: each `auto` tenant keeps its eligible agents in a ``RoutingIndex`` (a heap keyed
+// Complexity: each automatically routed tenant keeps its eligible agents in a ``RoutingIndex`` (a heap keyed
 // by the order above), re-ranked after every change of an agent (`rerank`, the last step of
 // each agent update), so choosing the best agent is O(1) and each change of an agent
 // O(log agents); each assignment costs one take plus that. A command makes at most as many
 // assignments as it freed slots or requests, so routing adds O(log agents) per handoff,
-// independent of the number of handoffs. A core without `auto` tenants pays one load of a
+// independent of the number of handoffs. A core without such tenants pays one load of a
 // core field and a branch per agent change and per routing point.
 
 /// Where the core reports the assignments automatic routing makes during a command.
@@ -94,12 +96,13 @@ extension HandoffCore {
     /// Changes how a tenant's waiting requests reach agents. Only the system, platform staff or
     /// the tenant's own `client_admin` may (``HandoffError/forbidden(_:)`` otherwise).
     ///
-    /// Switching to `auto` drains the queue at once onto the eligible agents (their pick-up
-    /// events are reported into `events`); switching to `manual` leaves everything where it is.
-    /// Setting the value the tenant already has changes nothing.
+    /// Switching to an automatic policy drains the queue at once onto the eligible agents (their
+    /// pick-up events are reported into `events`), and between automatic policies re-ranks the
+    /// agents; switching to `manual` leaves everything where it is. Setting the value the tenant
+    /// already has changes nothing.
     ///
     /// - Returns: the tenant with its new setting.
-    /// - Complexity: O(agents · log agents) when switching to `auto`, plus the assignments.
+    /// - Complexity: O(agents · log agents) when switching to an automatic policy, plus the assignments.
     public mutating func setRouting<Sink: EventSink>(
         _ routing: Tenant.Routing, tenant tenantID: TenantID, by caller: Caller, now: Timestamp, events: inout Sink
     ) throws(HandoffError) -> Tenant {
@@ -120,12 +123,13 @@ extension HandoffCore {
     mutating func setRouting<Sink: EventSink, Assignments: AssignmentSink>(
         tenant: Int, _ routing: Tenant.Routing, now: Timestamp, events: inout Sink, assignments: inout Assignments
     ) {
-        guard tenants[tenant].tenant.routing != routing else { return }
+        let was = tenants[tenant].tenant.routing
+        guard was != routing else { return }
         tenants[tenant].tenant.routing = routing
-        tenants[tenant].routes = routing == .auto
-        autoRoutedTenants += routing == .auto ? 1 : -1
+        tenants[tenant].routes = routing.isAutomatic
+        autoRoutedTenants += (routing.isAutomatic ? 1 : 0) - (was.isAutomatic ? 1 : 0)
         tenants[tenant].routingIndex.removeAll()
-        guard routing == .auto else { return }
+        guard routing.isAutomatic else { return }
         for slot in tenants[tenant].agents where isEligible(slot) { reindex(slot) }
         route(tenant: tenant, now: now, events: &events, assignments: &assignments)
     }
@@ -166,8 +170,8 @@ extension HandoffCore {
         let record = tenants[t]
         let name = record.tenant.name
         var problems: [String] = []
-        if record.routes != (record.tenant.routing == .auto) { problems.append("tenant \(name): routing flag disagrees with its setting") }
-        guard record.tenant.routing == .auto else {
+        if record.routes != record.tenant.routing.isAutomatic { problems.append("tenant \(name): routing flag disagrees with its setting") }
+        guard record.tenant.routing.isAutomatic else {
             if !record.routingIndex.isEmpty {
                 problems.append("tenant \(name) is routed manually but its routing index holds \(record.routingIndex.count) agents")
             }

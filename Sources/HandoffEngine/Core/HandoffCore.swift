@@ -107,10 +107,10 @@ public struct HandoffCore: Sendable {
         var metrics = MetricsState()
         /// Events of this tenant published so far: the last ``PublishedEvent/sequence``.
         var publishedEvents: UInt64 = 0
-        /// Under ``Tenant/Routing/auto``: the agents that can take a handoff, best first (see
-        /// "Automatic routing" in `HandoffCore+Routing.swift`). Empty under `manual`.
+        /// Under an automatic ``Tenant/Routing``: the agents that can take a handoff, best first
+        /// (see "Automatic routing" in `HandoffCore+Routing.swift`). Empty under `manual`.
         var routingIndex = RoutingIndex()
-        /// `tenant.routing == .auto`, kept beside the counters the hot paths read.
+        /// `tenant.routing.isAutomatic`, kept beside the counters the hot paths read.
         var routes = false
 
         /// A pick-up's move between the tenant's two lists, in one access to the tenant.
@@ -286,10 +286,16 @@ public struct HandoffCore: Sendable {
         tenants[agents[slot].tenant].routingIndex.update(agents[slot].local, key: key)
     }
 
-    /// The agent's place in the routing order, read field by field (no record copy).
+    /// The agent's place in its tenant's routing order, read field by field (no record copy).
     @inline(__always)
     func routingKey(_ slot: Int) -> RoutingIndex.Key {
-        RoutingIndex.Key(activeChats: agents[slot].agent.activeChats, idleSince: agents[slot].idleSince, id: agents[slot].agent.id)
+        let chats = agents[slot].agent.activeChats
+        let rank = switch tenants[agents[slot].tenant].tenant.routing {
+        case .leastBusy, .manual: chats
+        case .mostBusy: -chats
+        case .longestIdle: 0
+        }
+        return RoutingIndex.Key(rank: rank, idleSince: agents[slot].idleSince, id: agents[slot].agent.id)
     }
 
     /// The after-hours decision (``Configuration/admission``): may a request of this tenant wait?

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The eligible agents of one `auto`-routed tenant, best first: an indexed binary min-heap
-/// ordered by ``Key`` — fewest active chats, then idle longest, then the smaller agent id.
+/// The eligible agents of one automatically routed tenant, best first: an indexed binary
+/// min-heap ordered by ``Key`` — the policy's rank (fewest chats, most chats, or none), then
+/// idle longest, then the smaller agent id.
 ///
 /// Members are tenant-local agent numbers (an agent's index in its tenant's creation-ordered
 /// list), so the position table is dense and small. The core keeps the index exact through its
@@ -14,15 +15,16 @@ import Foundation
 struct RoutingIndex: Sendable {
     /// The routing order. Smaller is better.
     struct Key: Hashable, Sendable, Comparable {
-        var activeChats: Int
+        /// The policy's first criterion: activeChats (`leastBusy`), −activeChats (`mostBusy`), 0 (`longestIdle`).
+        var rank: Int
         /// `HandoffCore.AgentRecord.idleSince`, in milliseconds since the epoch.
         var idleSince: Int64
         /// The agent id's 128 bits as two big-endian words: compares like ``AgentID``'s `<`.
         var idHigh: UInt64
         var idLow: UInt64
 
-        init(activeChats: Int, idleSince: Timestamp, id: AgentID) {
-            self.activeChats = activeChats
+        init(rank: Int, idleSince: Timestamp, id: AgentID) {
+            self.rank = rank
             self.idleSince = idleSince.milliseconds
             (idHigh, idLow) = withUnsafeBytes(of: id.uuid.uuid) {
                 (UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
@@ -31,7 +33,7 @@ struct RoutingIndex: Sendable {
 
         @inline(__always)
         static func < (a: Key, b: Key) -> Bool {
-            if a.activeChats != b.activeChats { return a.activeChats < b.activeChats }
+            if a.rank != b.rank { return a.rank < b.rank }
             if a.idleSince != b.idleSince { return a.idleSince < b.idleSince }
             if a.idHigh != b.idHigh { return a.idHigh < b.idHigh }
             return a.idLow < b.idLow

@@ -48,15 +48,42 @@ extension Tenant {
     ///
     /// - `manual`: the reference platform's way. Requests wait in the tenant's FIFO queue until
     ///   an agent picks one up (or an administrator assigns it).
-    /// - `auto`: the engine assigns. A new request goes at once to the eligible agent with the
-    ///   fewest active chats (ties: the one idle longest); whenever a slot frees or an agent
-    ///   becomes eligible, the head of the queue goes to the best eligible agent, repeatedly.
-    ///   So in an active `auto` tenant no request waits while an agent has a free slot. Manual
-    ///   pick-up stays possible, under the same capacity rule.
+    /// - The automatic policies: the engine assigns. A new request goes at once to the best
+    ///   eligible agent; whenever a slot frees or an agent becomes eligible, the head of the
+    ///   queue goes to the best eligible agent, repeatedly. So in an active automatically routed
+    ///   tenant no request waits while an agent has a free slot. Manual pick-up stays possible,
+    ///   under the same capacity rule. "Best" is, by policy:
+    ///   - `leastBusy`: the fewest active chats (ties: the one idle longest);
+    ///   - `mostBusy`: the most active chats below its limit, filling one agent before the next
+    ///     (ties: the one idle longest);
+    ///   - `longestIdle`: the one idle longest, whatever it holds.
     ///
-    /// Legal transitions: either way, at any time (``HandoffCore/setRouting(_:tenant:by:now:events:)``).
+    /// `auto`, the one automatic policy's name before there were several, reads as `leastBusy`
+    /// (``init(name:)``; stored tenants and requests that say `auto`).
+    ///
+    /// Legal transitions: any to any, at any time (``HandoffCore/setRouting(_:tenant:by:now:events:)``).
     public enum Routing: String, Hashable, Sendable, Codable, CaseIterable {
-        case manual, auto
+        case manual, leastBusy, mostBusy, longestIdle
+
+        /// The engine assigns (every policy but `manual`).
+        public var isAutomatic: Bool { self != .manual }
+
+        /// Names that read as a policy besides the policies' own: `auto` → `leastBusy`.
+        public static let aliases: [String: Routing] = ["auto": .leastBusy]
+
+        /// A policy by its name or an alias; `nil` for anything else.
+        public init?(name: String) {
+            guard let routing = Routing(rawValue: name) ?? Self.aliases[name] else { return nil }
+            self = routing
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let name = try decoder.singleValueContainer().decode(String.self)
+            guard let routing = Routing(name: name) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown routing '\(name)'"))
+            }
+            self = routing
+        }
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -135,20 +135,20 @@ extension LiveDriver {
     private func restoreRouting(_ tenant: Fixtures.TenantFixture, problems: inout [String]) async throws(RequestFailure) {
         let admins = tenant.users.filter { $0.role == .clientAdmin }.map(\.handle) + tenant.agents.filter { $0.role == .clientAdmin }.map(\.handle)
         guard let admin = admins.first(where: { handle in state.withLock { $0.tokens[handle] != nil } }) else {
-            if tenant.routing == .auto {
-                problems.append("tenant \(tenant.handle) is routed auto in the fixtures but has no client_admin account to check that on the server")
+            if tenant.routing.isAutomatic {
+                problems.append("tenant \(tenant.handle) is routed \(tenant.routing.rawValue) in the fixtures but has no client_admin account to check that on the server")
             }
             return
         }
         let wanted = tenant.routing.rawValue
         do throws(RequestFailure) {
             let current = try await agentCall(admin, .GET, APIPath.tenantRouting, patient: true, as: TenantRoutingBody.self)
-            if current.routing != wanted {
+            if Tenant.Routing(name: current.routing) != tenant.routing {
                 _ = try await agentCall(admin, .PUT, APIPath.tenantRouting, body: TenantRoutingBody(routing: wanted), patient: true, as: TenantRoutingBody.self)
             }
         } catch where error.status == 404 {
-            if tenant.routing == .auto {
-                problems.append("tenant \(tenant.handle) is routed auto in the fixtures, but the server has no \(APIPath.tenantRouting) (it cannot route)")
+            if tenant.routing.isAutomatic {
+                problems.append("tenant \(tenant.handle) is routed \(tenant.routing.rawValue) in the fixtures, but the server has no \(APIPath.tenantRouting) (it cannot route)")
             }
         } catch where !error.isTransport {
             problems.append("tenant \(tenant.handle): cannot set its routing to \(wanted) as \(admin): \(error)")

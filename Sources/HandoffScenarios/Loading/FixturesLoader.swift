@@ -120,7 +120,7 @@ struct FixturesParser {
         }
         let name = fields["name"].flatMap { reader.string($0, at: fields.path("name"), nonEmpty: true) }
         let status = fields["status"].map { reader.choice($0, at: fields.path("status"), Tenant.Status.self) } ?? .active
-        let routing = fields["routing"].map { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self) } ?? .manual
+        let routing = fields["routing"].map { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self, aliases: Tenant.Routing.aliases) } ?? .manual
         let domains =
             fields["allowedDomains"].map { node in
                 reader.list(node, at: fields.path("allowedDomains")) { item, itemPath in domain(item, at: itemPath) }

@@ -187,7 +187,7 @@ struct StepParser {
             return .assign(admin: admin, widget: w, agent: to)
         case .setRouting:
             let admin = refs.person(subject, at: subjectPath)
-            let routing = fields["routing"].flatMap { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self) }
+            let routing = fields["routing"].flatMap { reader.choice($0, at: fields.path("routing"), Tenant.Routing.self, aliases: Tenant.Routing.aliases) }
             guard let admin, let routing else { return nil }
             return .setRouting(admin: admin, routing: routing)
         default:

@@ -172,7 +172,7 @@ extension Execution {
     /// Assumes nobody else drives the tenant meanwhile. Returns the violations (empty when sound).
     func observeRouting() async -> [String] {
         var problems: [String] = []
-        for tenant in scenario.fixtures.tenants where routing[tenant.handle] == .auto && tenant.status == .active {
+        for tenant in scenario.fixtures.tenants where routing[tenant.handle]?.isAutomatic == true && tenant.status == .active {
             do throws(RequestFailure) {
                 let queue = try await driver.pendingQueue(tenant: tenant.handle)
                 let free = try await driver.availableAgents(tenant: tenant.handle)

@@ -46,10 +46,11 @@ struct TenantController {
 }
 
 extension FieldRules {
-    /// A tenant routing string: `manual` or `auto`.
+    /// A tenant routing string: `manual`, `leastBusy`, `mostBusy` or `longestIdle` (`auto`
+    /// reads as `leastBusy`).
     static func routing(_ text: String, field: String = "routing") throws(APIError) -> Tenant.Routing {
-        guard let routing = Tenant.Routing(rawValue: text) else {
-            throw .invalid(field, "\(field) must be one of \(Tenant.Routing.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let routing = Tenant.Routing(name: text) else {
+            throw .invalid(field, "\(field) must be one of \(Tenant.Routing.allCases.map(\.rawValue).joined(separator: ", ")) (auto is leastBusy)")
         }
         return routing
     }

@@ -250,11 +250,14 @@ package final class YAMLReader {
     }
 
     /// One of the raw values of `T` (or of `allowed`).
-    package func choice<T: RawRepresentable & CaseIterable>(_ node: Node, at path: String, _ type: T.Type, allowed: [T]? = nil) -> T?
+    /// `aliases` are other names that read as a value (not listed in the message).
+    package func choice<T: RawRepresentable & CaseIterable>(
+        _ node: Node, at path: String, _ type: T.Type, allowed: [T]? = nil, aliases: [String: T] = [:]
+    ) -> T?
     where T.RawValue == String {
         guard let text = string(node, at: path) else { return nil }
         let options = allowed ?? Array(T.allCases)
-        guard let value = T(rawValue: text), options.contains(where: { $0.rawValue == text }) else {
+        guard let value = T(rawValue: text) ?? aliases[text], options.contains(where: { $0.rawValue == value.rawValue }) else {
             report("invalid value '\(text)'; expected one of: \(options.map(\.rawValue).joined(separator: ", "))", at: node, path: path)
             return nil
         }

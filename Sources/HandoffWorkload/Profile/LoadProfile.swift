@@ -316,14 +316,28 @@ public struct LoadProfile: Hashable, Sendable {
 
     /// Who decides which agent takes a request.
     public enum Routing: String, Hashable, Sendable, CaseIterable, Encodable {
-        /// Agents pick up the oldest request themselves (the reference behaviour); with instant
-        /// notification the first to react is a random free agent.
+        /// Agents pick up the oldest request themselves (the reference behaviour, the engine's
+        /// `manual`); with instant notification the first to react is a random free agent.
         case pickup
-        /// The engine routes automatically (its tenant setting `routing: auto`): a request goes
-        /// to the available agent with a free slot and the fewest chats (ties: idle longest) as
-        /// soon as one exists, and a freed slot takes the queue head; notification delays do
-        /// not apply.
-        case auto
+        /// The engine routes automatically, by its tenant policy of the same name: a request
+        /// goes to the best available agent with a free slot as soon as one exists, and a freed
+        /// slot takes the queue head; notification delays do not apply. Best is the fewest
+        /// chats (`leastBusy`), the most (`mostBusy`, filling one agent before the next) or
+        /// none (`longestIdle`); ties, and every choice of `longestIdle`, to the one idle longest.
+        case leastBusy, mostBusy, longestIdle
+
+        /// The engine assigns (all but `pickup`).
+        public var isAutomatic: Bool { self != .pickup }
+
+        /// Other names: `auto` (the one automatic policy's name before there were several) and
+        /// `manual` (the engine's name for pick-up).
+        public static let aliases: [String: Routing] = ["auto": .leastBusy, "manual": .pickup]
+
+        /// A policy by its name or an alias.
+        public init?(name: String) {
+            guard let routing = Routing(rawValue: name) ?? Self.aliases[name] else { return nil }
+            self = routing
+        }
     }
 
     /// When a request is queued rather than answered with the after-hours form. The names are

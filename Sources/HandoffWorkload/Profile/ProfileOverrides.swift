@@ -24,7 +24,7 @@ public struct ProfileOverrides: Hashable, Sendable {
     public var serviceLevelThreshold: Double?
     /// `--notification`: `instant`, `websocket`, `polling[:SECONDS]`.
     public var notification: String?
-    /// `--routing`: `pickup` or `auto`.
+    /// `--routing`: `pickup`, `leastBusy`, `mostBusy` or `longestIdle` (aliases `manual`, `auto`).
     public var routing: String?
     /// `--admission`: `freeSlot` or `agentOnline`.
     public var admission: String?
@@ -70,8 +70,8 @@ public struct ProfileOverrides: Hashable, Sendable {
         if let text = notification, LoadProfile.Notification.parse(text) == nil {
             out.append("--notification '\(text)': expected instant, websocket, websocket:SECONDS, polling or polling:SECONDS")
         }
-        if let text = routing, LoadProfile.Routing(rawValue: text) == nil {
-            out.append("--routing '\(text)': expected pickup or auto")
+        if let text = routing, LoadProfile.Routing(name: text) == nil {
+            out.append("--routing '\(text)': expected \(LoadProfile.Routing.allCases.map(\.rawValue).joined(separator: ", ")) (auto is leastBusy, manual is pickup)")
         }
         if let text = admission, LoadProfile.Admission(rawValue: text) == nil {
             out.append("--admission '\(text)': expected freeSlot or agentOnline")
@@ -120,7 +120,7 @@ public struct ProfileOverrides: Hashable, Sendable {
         if let text = notification, let mode = LoadProfile.Notification.parse(text) {
             for g in profile.agentGroups.indices { profile.agentGroups[g].notification = mode }
         }
-        if let text = routing, let mode = LoadProfile.Routing(rawValue: text) { profile.routing = mode }
+        if let text = routing, let mode = LoadProfile.Routing(name: text) { profile.routing = mode }
         if let text = admission, let mode = LoadProfile.Admission(rawValue: text) { profile.admission = mode }
         if let durationHours { profile.run.horizon = durationHours * 3600 }
         if let warmupHours { profile.run.warmup = warmupHours * 3600 }

@@ -24,7 +24,7 @@ package struct ProfileParser {
         let groups = top["agents"].flatMap { self.groups($0, at: "agents") }
         let conversation = top["conversation"].flatMap { self.conversation($0, at: "conversation") }
         let users = top["users"].map { self.users($0, at: "users") } ?? LoadProfile.Users()
-        let routing = top["routing"].map { reader.choice($0, at: "routing", LoadProfile.Routing.self) } ?? .pickup
+        let routing = top["routing"].map { reader.choice($0, at: "routing", LoadProfile.Routing.self, aliases: LoadProfile.Routing.aliases) } ?? .pickup
         let admission = top["admission"].map { reader.choice($0, at: "admission", LoadProfile.Admission.self) } ?? .freeSlot
         let run = top["run"].map { self.run($0, at: "run") } ?? LoadProfile.RunSettings()
         guard let name, let description, let arrivals, let groups, let conversation, let users, let routing, let admission, let run,

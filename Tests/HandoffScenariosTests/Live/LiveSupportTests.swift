@@ -45,7 +45,7 @@ import Testing
     @Test func collectingTheScenariosDirectoryServesEveryTenant() throws {
         let fixtures = try FixturesLoader.collect([ScenarioSuiteTests.scenariosDirectory])
         #expect(Set(fixtures.tenants.map(\.handle)) == ["acme", "globex", "rally", "relay", "solo"])
-        #expect(fixtures.tenant("relay")?.routing == .auto)
+        #expect(fixtures.tenant("relay")?.routing == .leastBusy)
     }
 
     @Test func metricsSinceABaselineAreTheScenariosOwn() {

@@ -32,7 +32,7 @@ import Testing
 
     @Test func theFixtureKeyAndTheStepLoad() throws {
         let scenario = try Self.scenario()
-        #expect(scenario.fixtures.tenant("relay")?.routing == .auto)
+        #expect(scenario.fixtures.tenant("relay")?.routing == .leastBusy)
         #expect(scenario.steps.contains { if case .act(.setRouting("chief", .manual), _) = $0.kind { true } else { false } })
         // Default manual; the key takes part in a tenant's identity when fixture sets are combined.
         let other = try Self.scenario("02-agent-queue.yaml")
@@ -52,7 +52,7 @@ import Testing
                 name: Acme
                 routing: sideways
             """)
-        #expect(lines(found) == ["s.yaml:5:14: tenants.acme.routing: invalid value 'sideways'; expected one of: manual, auto"])
+        #expect(lines(found) == ["s.yaml:5:14: tenants.acme.routing: invalid value 'sideways'; expected one of: manual, leastBusy, mostBusy, longestIdle"])
         let step = try issues(
             scenarioHeader + """
                   - setRouting: boss
@@ -61,7 +61,7 @@ import Testing
                     routing: auto
                 """)
         #expect(lines(step) == [
-            "s.yaml:14:14: steps[0].routing: invalid value 'always'; expected one of: manual, auto",
+            "s.yaml:14:14: steps[0].routing: invalid value 'always'; expected one of: manual, leastBusy, mostBusy, longestIdle",
             "s.yaml:15:17: steps[1].setRouting: undefined user 'nobody'; users and agents in the fixtures: boss, ann, bob",
         ])
     }
