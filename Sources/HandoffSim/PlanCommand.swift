@@ -8,17 +8,20 @@ import HandoffWorkload
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Find the cheapest staffing (agents × maxChats × notification mode) that meets a service target.",
+        abstract: "Find the cheapest staffing (agents × maxChats × notification mode × routing) that meets a service target.",
         discussion: """
             Sweeps the grid for the profile (or the textbook model from the flags, as in \
-            simulate; the profile's admission must be agentOnline). Each cell is first screened \
-            with Erlang C/A at the mean arrival rate with instant notification — an optimistic \
-            bound for the service level and abandonment, so cells that miss those by more than \
-            0.05 there are not simulated — then, for each maxChats and mode, \
-            simulated from the smallest surviving agent count upwards until one meets the \
-            target with its whole 95% CI; larger cells are dominated. Prints the cheapest \
-            configurations (fewest agents, then fewest slots) and writes plan.json, plan.csv \
-            and plan.html (heat map of the grid) into --report-dir.
+            simulate; the profile's admission must be agentOnline). A cell is screened only \
+            where that is sound: where an exact result applies to it (Erlang C/A, or the exact \
+            shared-rate chain for agents who slow down under the shared model: Poisson \
+            arrivals, exponential work and patience, instant notification) and misses a \
+            service-level or abandonment target, or, without slowdown, where Erlang C/A with \
+            instant notification (an optimistic bound) misses one by more than 0.05. The rest \
+            is simulated, for each routing, mode and maxChats from the smallest agent count \
+            upwards until one meets the target with its whole 95% CI; larger cells are \
+            dominated. Prints the interior maxChats optima (where more chats per agent make \
+            waits worse), the cheapest configurations (fewest agents, then fewest slots), and \
+            writes plan.json, plan.csv and plan.html (heat maps of the grid) into --report-dir.
 
             Example: handoff-sim plan --arrival-rate 60 --handle-time 720 --patience 120 \
             --target-sl 0.8 --within 60 --max-abandon 0.05 --max-occupancy 0.85 \
@@ -52,6 +55,9 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Notification modes to sweep, comma-separated, e.g. instant,websocket,polling:2 (default: the profile's).")
     var notifications: String?
 
+    @Option(help: "Routings to sweep, comma-separated: pickup, leastBusy, mostBusy, longestIdle (default: the profile's).")
+    var routings: String?
+
     @Option(help: "Directory for the reports.")
     var reportDir: String = "reports"
 
@@ -76,6 +82,12 @@ struct PlanCommand: ParsableCommand {
             for item in notifications.split(separator: ",") where LoadProfile.Notification.parse(String(item)) == nil {
                 problems.append("--notifications: '\(item)' is not instant, websocket[:SECONDS] or polling[:SECONDS]")
             }
+        }
+        if let routings {
+            for item in routings.split(separator: ",", omittingEmptySubsequences: false) where LoadProfile.Routing(name: String(item)) == nil {
+                problems.append("--routings: '\(item)' is not one of \(LoadProfile.Routing.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if model.overrides.routing != nil { problems.append("--routing and --routings both set the routing: give one") }
         }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
         try SimulateCommand.checkFormats(format)
@@ -115,7 +127,13 @@ struct PlanCommand: ParsableCommand {
             ?? [base.agentGroups[0].notification]
         let target = PlanTarget(
             serviceLevel: targetSl, within: base.run.serviceLevelThreshold, maxAbandonment: maxAbandon, maxOccupancy: maxOccupancy)
-        let planner = CapacityPlanner(profile: base, target: target, grid: PlanGrid(agents: agents, maxChats: maxChats, notifications: modes))
+        let routingList = routings.map { text in
+            var seen: [LoadProfile.Routing] = []
+            for item in text.split(separator: ",") { if let r = LoadProfile.Routing(name: String(item)), !seen.contains(r) { seen.append(r) } }
+            return seen
+        } ?? [base.routing]
+        let planner = CapacityPlanner(
+            profile: base, target: target, grid: PlanGrid(agents: agents, maxChats: maxChats, notifications: modes, routings: routingList))
         let cells: [PlanCell]
         do {
             cells = try planner.run()

@@ -43,21 +43,42 @@ public struct PlanGrid: Hashable, Sendable, Encodable {
     public var agents: ClosedRange<Int>
     public var maxChats: [Int]
     public var notifications: [LoadProfile.Notification]
+    /// Empty: the profile's (``CapacityPlanner`` fills it in).
+    public var routings: [LoadProfile.Routing]
 
-    public init(agents: ClosedRange<Int>, maxChats: [Int], notifications: [LoadProfile.Notification]) {
+    public init(agents: ClosedRange<Int>, maxChats: [Int], notifications: [LoadProfile.Notification], routings: [LoadProfile.Routing] = []) {
         self.agents = agents
         self.maxChats = maxChats
         self.notifications = notifications
+        self.routings = routings
     }
 
-    private enum Keys: String, CodingKey { case agentsMin, agentsMax, maxChats, notifications }
+    private enum Keys: String, CodingKey { case agentsMin, agentsMax, maxChats, notifications, routings }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(agents.lowerBound, forKey: .agentsMin)
         try c.encode(agents.upperBound, forKey: .agentsMax)
         try c.encode(maxChats, forKey: .maxChats)
         try c.encode(notifications.map(\.label), forKey: .notifications)
+        try c.encode(routings, forKey: .routings)
     }
+}
+
+/// An interior maxChats optimum: for these agents, routing and notification, the mean wait is
+/// least at ``bestMaxChats``, with fewer and with more chats per agent both worse.
+public struct PlanOptimum: Sendable, Encodable {
+    public struct Point: Sendable, Encodable {
+        public var maxChats: Int
+        public var meanWaitSeconds: Double
+        /// From an exact result (else the simulated mean).
+        public var exact: Bool
+    }
+
+    public var routing: LoadProfile.Routing
+    public var notification: String
+    public var agents: Int
+    public var bestMaxChats: Int
+    public var meanWaitByMaxChats: [Point]
 }
 
 /// One configuration of the grid and what was found about it.
@@ -69,8 +90,9 @@ public struct PlanCell: Sendable, Encodable {
         case marginal
         /// Simulated; a mean misses a target.
         case infeasible
-        /// Not simulated: the analytic (instant-notification) prediction misses a target by
-        /// more than the screening margin, and slower notification only makes it worse.
+        /// Not simulated: decided by an exact value (the cell meets the assumptions of Erlang
+        /// C/A or the shared-rate chain) that misses a target, or by the Erlang bound (instant
+        /// notification, no slowdown) missing one by more than the screening margin.
         case screenedOut
         /// Not simulated: more agents than a feasible cell with the same maxChats and mode.
         case dominated
@@ -79,10 +101,16 @@ public struct PlanCell: Sendable, Encodable {
     public var agents: Int
     public var maxChats: Int
     public var notification: String
+    public var routing: LoadProfile.Routing
     public var slots: Int
-    /// Erlang C/A with the profile's (mean) arrival rate, mean handle time and mean patience,
-    /// instant notification: the screening estimate.
+    /// The screening value: exact (``analyticIsExact``) or an optimistic bound; `nil` where
+    /// neither is known (then the cell is only simulated).
     public var analytic: AnalyticSummary?
+    /// Where ``analytic`` comes from: `erlangC`, `erlangA`, `sharedRate` (exact for this cell),
+    /// `erlangBound` (Erlang C/A for the same slots with instant notification: optimistic), or
+    /// `null`.
+    public var analyticSource: String?
+    public var analyticIsExact: Bool
     public var simulated: [CapacityMetric: Estimate]?
     public var verdict: Verdict
     public var reason: String
@@ -104,99 +132,153 @@ extension AnalyticSummary: Encodable {
     }
 }
 
-/// Sweeps agents × maxChats × notification mode for the cheapest configurations meeting a
-/// ``PlanTarget`` (`handoff-sim plan`).
+/// Sweeps agents × maxChats × notification mode × routing for the cheapest configurations
+/// meeting a ``PlanTarget`` (`handoff-sim plan`).
 ///
 /// Every target is monotone in the number of agents (more agents: higher service level, less
-/// abandonment, lower occupancy), so for each (maxChats, mode) the planner looks for the
+/// abandonment, lower occupancy), so for each (routing, mode, maxChats) the planner looks for the
 /// smallest feasible number of agents:
-/// 1. **Analytic screening** (admission `agentOnline` only: the waiting system the formulas
-///    describe). Erlang C (or A) at the profile's mean arrival rate, mean handle time and mean
-///    patience, with instant notification, is an optimistic bound for the service level and the
-///    abandonment of the real profile (notification delays and slowdown only add wait). Cells
-///    that miss one of those by more than ``screeningMargin`` even there are `screenedOut`, not
-///    simulated. Occupancy is not screened: with patience, slower pick-ups mean more
-///    abandonment and so *lower* occupancy than the formula's. Under `freeSlot` every cell is
-///    simulated (`handoff-sim plan` refuses `freeSlot`: its targets ignore after-hours answers).
+/// 1. **Screening, only where it is sound** (admission `agentOnline` only: the waiting system
+///    the formulas describe):
+///    - a cell that meets the assumptions of an exact result — Poisson arrivals at one rate,
+///      exponential work and patience, instant notification, no pick-up time, no shifts: Erlang
+///      C/A without slowdown, the shared-rate chain under the shared model — is `screenedOut`
+///      when that exact value misses a service-level or abandonment target;
+///    - a cell without slowdown that differs only in notification or pick-up time is screened
+///      with Erlang C/A for its slots with instant notification, an optimistic bound (a delay
+///      before pick-up only adds wait), when it misses by more than ``screeningMargin``;
+///    - every other cell (other distributions, a varying rate, slowdown without an exact
+///      chain, shifts) is simulated: a formula at mean values is no bound there.
+///    Occupancy is not screened: with patience, slower pick-ups mean more abandonment and so
+///    *lower* occupancy than the formula's.
 /// 2. **Simulation near the boundary.** From the smallest surviving agent count upwards, each
 ///    cell is simulated (the profile's replications, common random numbers across cells) until
 ///    one is `feasible` with its whole 95 % CI inside the targets; later cells are `dominated`.
 /// The cheapest configurations are the feasible (then marginal) cells ordered by agents, then
-/// slots, then service level.
+/// slots, then service level. ``optima(_:)`` finds, for each agent count, the maxChats past which
+/// more chats per agent make waits worse.
 public struct CapacityPlanner: Sendable {
     public let profile: LoadProfile
     public let target: PlanTarget
     public let grid: PlanGrid
-    /// Default 0.05: how far outside a target the analytic value must be to skip simulation.
+    /// Default 0.05: how far outside a target the Erlang bound must be to skip simulation.
     public var screeningMargin = 0.05
 
     public init(profile: LoadProfile, target: PlanTarget, grid: PlanGrid) {
         self.profile = profile
         self.target = target
+        var grid = grid
+        if grid.routings.isEmpty { grid.routings = [profile.routing] }
         self.grid = grid
     }
 
     /// The profile of one cell: the (single) agent group resized.
-    public func profile(agents: Int, maxChats: Int, notification: LoadProfile.Notification) -> LoadProfile {
+    public func profile(agents: Int, maxChats: Int, notification: LoadProfile.Notification, routing: LoadProfile.Routing) -> LoadProfile {
         var p = profile
         p.agentGroups = [p.agentGroups[0]]
         p.agentGroups[0].count = agents
         p.agentGroups[0].maxChats = maxChats
         p.agentGroups[0].notification = notification
+        p.routing = routing
         p.run.serviceLevelThreshold = target.within
         return p
+    }
+
+    /// The cell's screening value: exact where the cell meets an exact result's assumptions, the
+    /// Erlang bound where only its notification or pick-up time keep it from one and nothing
+    /// slows down, else none.
+    func screening(_ cell: LoadProfile) -> (summary: AnalyticSummary, source: String, exact: Bool)? {
+        let (reference, _) = cell.analyticReference()
+        if let reference, reference.formula != .erlangB { return (reference.summary, reference.formula.rawValue, true) }
+        guard !cell.agentGroups.contains(where: { cell.conversation.hasSlowdown(maxChats: $0.maxChats) }) else { return nil }
+        var instant = cell
+        for g in instant.agentGroups.indices {
+            instant.agentGroups[g].notification = .instant
+            instant.agentGroups[g].pickUpTime = .constant(0)
+        }
+        guard let bound = instant.analyticReference().reference, bound.formula != .erlangB else { return nil }
+        return (bound.summary, "erlangBound", false)
     }
 
     /// Runs the sweep. - Throws: ``SimulationError`` from a simulated cell.
     public func run() throws(SimulationError) -> [PlanCell] {
         var cells: [PlanCell] = []
-        let lambda = profile.arrivals.meanRatePerHour / 3600
-        let handle = profile.conversation.handleTime.mean
-        let patience = profile.users.patience?.mean
         let screens = profile.admission == .agentOnline
-        for notification in grid.notifications {
-            for maxChats in grid.maxChats {
-                var settled = false
-                for agents in grid.agents {
-                    let slots = agents * maxChats
-                    let model = QueueModel(arrivalRate: lambda, meanHandleTime: handle, servers: slots, meanPatience: patience)
-                    let analytic = Analytic.summary(model, serviceLevelThreshold: target.within)
-                    var cell = PlanCell(
-                        agents: agents, maxChats: maxChats, notification: notification.label, slots: slots, analytic: analytic, simulated: nil,
-                        verdict: .screenedOut, reason: "")
-                    if settled {
-                        cell.verdict = .dominated
-                        cell.reason = "more agents than a feasible configuration with the same maxChats"
-                        cells.append(cell)
-                        continue
+        for routing in grid.routings {
+            for notification in grid.notifications {
+                for maxChats in grid.maxChats {
+                    var settled = false
+                    for agents in grid.agents {
+                        let cellProfile = profile(agents: agents, maxChats: maxChats, notification: notification, routing: routing)
+                        let estimate = screens ? screening(cellProfile) : nil
+                        var cell = PlanCell(
+                            agents: agents, maxChats: maxChats, notification: notification.label, routing: routing, slots: agents * maxChats,
+                            analytic: estimate?.summary, analyticSource: estimate?.source, analyticIsExact: estimate?.exact ?? false,
+                            simulated: nil, verdict: .screenedOut, reason: "")
+                        if settled {
+                            cell.verdict = .dominated
+                            cell.reason = "more agents than a feasible configuration with the same maxChats"
+                            cells.append(cell)
+                            continue
+                        }
+                        if let estimate {
+                            // Occupancy 0: never screened (see the type's documentation).
+                            let margin = target.margin(
+                                serviceLevel: estimate.summary.serviceLevel, abandonment: estimate.summary.abandonmentRate, occupancy: 0)
+                            let limit = estimate.exact ? 0 : -screeningMargin
+                            if margin < limit {
+                                cell.reason = estimate.exact
+                                    ? "exact (\(estimate.source)) misses the target by \(NumberText.fixed(-margin, 3))"
+                                    : "Erlang bound (instant notification) misses the target by \(NumberText.fixed(-margin, 3))"
+                                cells.append(cell)
+                                continue
+                            }
+                        }
+                        cells.append(try simulated(cell, profile: cellProfile, settled: &settled))
                     }
-                    guard screens else {
-                        cells.append(try simulated(cell, notification: notification, settled: &settled))
-                        continue
-                    }
-                    guard let analytic else {
-                        cell.reason = "unstable: offered load \(NumberText.fixed(model.offeredLoad, 2)) ≥ \(slots) slots and nobody abandons"
-                        cells.append(cell)
-                        continue
-                    }
-                    // Occupancy 0: never screened (see the type's documentation).
-                    let margin = target.margin(serviceLevel: analytic.serviceLevel, abandonment: analytic.abandonmentRate, occupancy: 0)
-                    if margin < -screeningMargin {
-                        cell.reason = "analytic (instant notification) misses the target by \(NumberText.fixed(-margin, 3))"
-                        cells.append(cell)
-                        continue
-                    }
-                    cells.append(try simulated(cell, notification: notification, settled: &settled))
                 }
             }
         }
         return cells
     }
 
+    /// For each (routing, notification, agents) with at least three maxChats valued, the maxChats
+    /// with the least mean wait when it is strictly inside the swept list and strictly better
+    /// than both ends: the point past which more chats per agent make waits worse. Values are
+    /// exact where the cell had an exact result, else the simulated mean (cells without either
+    /// are left out).
+    public static func optima(_ cells: [PlanCell]) -> [PlanOptimum] {
+        var rows: [String: [PlanCell]] = [:]
+        var order: [String] = []
+        for cell in cells {
+            let key = "\(cell.routing.rawValue)|\(cell.notification)|\(cell.agents)"
+            if rows[key] == nil { order.append(key) }
+            rows[key, default: []].append(cell)
+        }
+        var found: [PlanOptimum] = []
+        for key in order {
+            let valued = rows[key]!.compactMap { cell -> (Int, Double, Bool)? in
+                if cell.analyticIsExact, let wait = cell.analytic?.meanWaitSeconds { return (cell.maxChats, wait, true) }
+                if let wait = cell.simulated?[.meanWaitSeconds]?.mean { return (cell.maxChats, wait, false) }
+                return nil
+            }.sorted { $0.0 < $1.0 }
+            guard valued.count >= 3, let best = valued.indices.min(by: { valued[$0].1 < valued[$1].1 }),
+                best > 0, best < valued.count - 1,
+                valued[best].1 < valued[0].1, valued[best].1 < valued[valued.count - 1].1
+            else { continue }
+            let first = rows[key]![0]
+            found.append(
+                PlanOptimum(
+                    routing: first.routing, notification: first.notification, agents: first.agents, bestMaxChats: valued[best].0,
+                    meanWaitByMaxChats: valued.map { PlanOptimum.Point(maxChats: $0.0, meanWaitSeconds: $0.1, exact: $0.2) }))
+        }
+        return found
+    }
+
     /// Simulates one cell and gives its verdict; a feasible one settles its row.
-    private func simulated(_ cell: PlanCell, notification: LoadProfile.Notification, settled: inout Bool) throws(SimulationError) -> PlanCell {
+    private func simulated(_ cell: PlanCell, profile: LoadProfile, settled: inout Bool) throws(SimulationError) -> PlanCell {
         var cell = cell
-        let result = try CapacitySimulator(profile: profile(agents: cell.agents, maxChats: cell.maxChats, notification: notification)).run()
+        let result = try CapacitySimulator(profile: profile).run()
         cell.simulated = result.summary
         let sl = result.summary[.serviceLevel] ?? Estimate(values: [])
         let ab = result.summary[.abandonmentRate] ?? Estimate(values: [])

@@ -25,8 +25,26 @@ extension PlanReport {
             }
             page += "</table>\n"
         }
+        if !optima.isEmpty {
+            page += "<h2>Interior maxChats optima</h2>\n<p>Mean wait (s) by maxChats; the least is bold; ~ marks a simulated mean, the rest are exact.</p>\n"
+            page += "<table>\n<tr><th>Routing</th><th>Notification</th><th>Agents</th>" + grid.maxChats.map { "<th class=\"num\">\($0)</th>" }.joined() + "</tr>\n"
+            for o in optima {
+                page += "<tr><td>\(o.routing.rawValue)</td><td>\(Markup.html(o.notification))</td><td>\(o.agents)</td>"
+                for k in grid.maxChats {
+                    guard let point = o.meanWaitByMaxChats.first(where: { $0.maxChats == k }) else {
+                        page += "<td></td>"
+                        continue
+                    }
+                    let text = (point.exact ? "" : "~") + NumberText.fixed(point.meanWaitSeconds, 2)
+                    page += k == o.bestMaxChats ? "<td class=\"num\"><b>\(text)</b></td>" : "<td class=\"num\">\(text)</td>"
+                }
+                page += "</tr>\n"
+            }
+            page += "</table>\n"
+        }
         page += "<h2>Grid</h2>\n"
         let agents = Array(grid.agents)
+        for routing in grid.routings {
         for mode in grid.notifications.map(\.label) {
             var shades: [[Double?]] = []
             var texts: [[String]] = []
@@ -34,7 +52,7 @@ extension PlanReport {
                 var shadeRow: [Double?] = []
                 var textRow: [String] = []
                 for k in grid.maxChats {
-                    guard let c = cells.first(where: { $0.agents == n && $0.maxChats == k && $0.notification == mode }) else {
+                    guard let c = cells.first(where: { $0.agents == n && $0.maxChats == k && $0.notification == mode && $0.routing == routing }) else {
                         shadeRow.append(nil)
                         textRow.append("")
                         continue
@@ -49,22 +67,23 @@ extension PlanReport {
                     if let sl = c.simulated?[.serviceLevel]?.mean {
                         textRow.append(NumberText.percent(sl))
                     } else if let sl = c.analytic?.serviceLevel {
-                        textRow.append("~" + NumberText.percent(sl))
+                        textRow.append((c.analyticIsExact ? "" : "~") + NumberText.percent(sl))
                     } else {
-                        textRow.append("unstable")
+                        textRow.append("–")
                     }
                 }
                 shades.append(shadeRow)
                 texts.append(textRow)
             }
             page += SVGChart.heatMap(
-                title: "Service level, notification \(mode)", rowLabel: "agents", columnLabel: "maxChats", rows: agents.map(String.init),
-                columns: grid.maxChats.map(String.init), shades: shades, texts: texts)
+                title: "Service level, routing \(routing.rawValue), notification \(mode)", rowLabel: "agents", columnLabel: "maxChats",
+                rows: agents.map(String.init), columns: grid.maxChats.map(String.init), shades: shades, texts: texts)
         }
-        page += "<table>\n<tr><th>Agents</th><th>maxChats</th><th>Notification</th><th>Verdict</th><th class=\"num\">Analytic SL</th><th class=\"num\">Simulated SL</th><th>Why</th></tr>\n"
+        }
+        page += "<table>\n<tr><th>Routing</th><th>Agents</th><th>maxChats</th><th>Notification</th><th>Verdict</th><th class=\"num\">Analytic SL</th><th>Source</th><th class=\"num\">Simulated SL</th><th>Why</th></tr>\n"
         for c in cells {
-            page += "<tr><td>\(c.agents)</td><td>\(c.maxChats)</td><td>\(Markup.html(c.notification))</td><td>\(c.verdict.rawValue)</td>"
-            page += "<td class=\"num\">\(c.analytic.map { NumberText.fixed($0.serviceLevel, 4) } ?? "")</td>"
+            page += "<tr><td>\(c.routing.rawValue)</td><td>\(c.agents)</td><td>\(c.maxChats)</td><td>\(Markup.html(c.notification))</td><td>\(c.verdict.rawValue)</td>"
+            page += "<td class=\"num\">\(c.analytic.map { NumberText.fixed($0.serviceLevel, 4) } ?? "")</td><td>\(c.analyticSource ?? "")</td>"
             page += "<td class=\"num\">\(c.simulated?[.serviceLevel].map { NumberText.fixed($0.mean, 4) } ?? "")</td><td>\(Markup.html(c.reason))</td></tr>\n"
         }
         page += "</table>\n</body>\n</html>\n"
