@@ -18,7 +18,7 @@ struct HandoffSim: AsyncParsableCommand {
             could not be written.
             """,
         version: version,
-        subcommands: [RunCommand.self, ServeCommand.self, SimulateCommand.self, PlanCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, SimulateCommand.self, PlanCommand.self, FitCommand.self]
     )
 
     /// Parses and runs, mapping every input problem — ArgumentParser's own included — to exit 2.

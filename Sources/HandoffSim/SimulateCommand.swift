@@ -114,9 +114,10 @@ struct SimulateCommand: ParsableCommand {
             statistics count queued requests, abandoned ones with the time they waited.
 
             Reports: simulate.json (the source of truth), simulate.csv (per interval of the \
-            day) and simulate.html (charts), written into --report-dir. Exit 0 when the run \
-            completed, 2 for invalid input (nothing run), 1 if the engine disagreed with the \
-            simulator (a bug).
+            day) and simulate.html (charts), written into --report-dir. --handoff-log FILE \
+            also writes replication 1's handoffs as a widget_handoffs CSV, the history \
+            `handoff-sim fit` reads. Exit 0 when the run completed, 2 for invalid input \
+            (nothing run), 1 if the engine disagreed with the simulator (a bug).
             """
     )
 
@@ -130,6 +131,9 @@ struct SimulateCommand: ParsableCommand {
 
     @Option(help: "Report formats, comma-separated: json, csv, html. JSON is always written.")
     var format: String = "json,csv,html"
+
+    @Option(help: "Also write replication 1's handoffs to this CSV (widget_handoffs columns: id, requested_at, picked_up_at, resolved_at, assigned_agent_id, status, user_email), as `fit` reads them.")
+    var handoffLog: String?
 
     @Flag(help: "Print the kernel's throughput: requests per second of replication time (engine setup, event loop and the end-of-run check; process startup and reports excluded).")
     var timing = false
@@ -163,6 +167,19 @@ struct SimulateCommand: ParsableCommand {
             endedAt: SystemWallClock().now().iso8601, wallSeconds: wall.seconds)
         print(report.terminalSummary(), terminator: "")
         if timing { print(report.timingLine()) }
+        if let handoffLog {
+            do {
+                let rows = try CapacitySimulator(profile: profile).handoffLog()
+                try HandoffLogRow.csv(rows).text.write(toFile: handoffLog, atomically: true, encoding: .utf8)
+                print("handoff log: \(handoffLog) (\(rows.count) handoffs of replication 1)")
+            } catch let error as SimulationError {
+                FileHandle.standardError.write(Data("error: the simulation stopped: \(error)\n".utf8))
+                throw ExitCode(1)
+            } catch {
+                FileHandle.standardError.write(Data("error: could not write the handoff log \(handoffLog): \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
         let formats = (try? ReportFormat.parseList(format)) ?? [.json]
         do {
             let written = try ReportWriter.write(report, formats: formats, to: URL(fileURLWithPath: reportDir, isDirectory: true))

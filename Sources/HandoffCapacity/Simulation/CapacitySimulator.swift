@@ -42,4 +42,15 @@ public struct CapacitySimulator: Sendable {
         defer { kernel.deallocate() }
         return try kernel.run()
     }
+
+    /// Replication `r` (0-based) again, with every handoff it made as a `widget_handoffs` row in
+    /// request order — the same run as in ``run()`` (same seed), warm-up and drain included.
+    /// Memory grows with the handoffs: bound the run (`--arrivals`, the horizon).
+    public func handoffLog(replication r: Int = 0) throws(SimulationError) -> [HandoffLogRow] {
+        var kernel = try SimulationKernel(profile: profile, replication: r)
+        defer { kernel.deallocate() }
+        kernel.log = []
+        _ = try kernel.run()
+        return kernel.log ?? []
+    }
 }

@@ -55,6 +55,8 @@ struct SimulationKernel {
         var agent: Int32
         /// The statistics interval the arrival is filed under (−1: not measured).
         var bucket: Int32
+        /// Its row in ``log`` (−1: not logged).
+        var logRow: Int32 = -1
     }
 
     struct AgentState {
@@ -119,6 +121,8 @@ struct SimulationKernel {
     var visitorOfHandoff = UnsafeTable<Int32>(capacity: 256)
     var stats: ReplicationStatistics
     var calls = EngineCallCounts()
+    /// Every handoff as a `widget_handoffs` row, when asked for (``CapacitySimulator/handoffLog(replication:)``).
+    var log: [HandoffLogRow]?
 
     static let agentText = "Thanks for waiting — how can I help?"
     static let visitorText = "I have a question about my order."
@@ -253,10 +257,16 @@ struct SimulationKernel {
         guard let ref = admitted else {
             guard case .leave(let leavesEmail) = visitorBehaviour.answered(&person, queued: false) else { return }
             _ = stats.recordArrival(at: now, afterHours: true, emailLead: leavesEmail)
+            log?.append(
+                HandoffLogRow(number: Int(visitorCount), requested: now, pickedUp: nil, ended: nil, agent: nil, status: .afterHours, leftEmail: leavesEmail))
             return
         }
         let bucket = stats.recordArrival(at: now, afterHours: false, emailLead: false)
         let v = allocateVisitor(ref, person: person, bucket: bucket)
+        if log != nil {
+            visitors[v].logRow = Int32(log!.count)
+            log!.append(HandoffLogRow(number: Int(visitorCount), requested: now, pickedUp: nil, ended: nil, agent: nil, status: .pending, leftEmail: false))
+        }
 
         if routing.isAutomatic {
             // The engine assigned it at once, or it waits for the next freed slot.
@@ -305,6 +315,7 @@ struct SimulationKernel {
 
     @inline(__always)
     private mutating func release(_ v: Int) {
+        visitors[v].logRow = -1
         visitors[v].generation &+= 1
         visitors[v].handoff = nil
         visitors[v].agent = -1
@@ -359,6 +370,11 @@ struct SimulationKernel {
         guard ended == .abandoned else { throw .inconsistent("ending a waiting chat gave \(String(describing: ended)), not abandoned", at: now) }
         leaveQueue()
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .abandoned, emailLead: leavesEmail)
+        if log != nil, visitors[v].logRow >= 0 {
+            log![Int(visitors[v].logRow)].ended = now
+            log![Int(visitors[v].logRow)].status = .abandoned
+            log![Int(visitors[v].logRow)].leftEmail = leavesEmail
+        }
         release(v)
     }
 
@@ -404,6 +420,11 @@ struct SimulationKernel {
         updatePool(a)
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .served)
         visitors[v].agent = Int32(a)
+        if log != nil, visitors[v].logRow >= 0 {
+            log![Int(visitors[v].logRow)].pickedUp = now
+            log![Int(visitors[v].logRow)].agent = a + 1
+            log![Int(visitors[v].logRow)].status = .active
+        }
         let end: Double
         if sharesRate {
             // Ends when the agent's work clock (just brought up to now) has advanced by its work.
@@ -474,6 +495,10 @@ struct SimulationKernel {
             }
         } catch {
             throw .engine("resolve", error, at: now)
+        }
+        if log != nil, visitors[v].logRow >= 0 {
+            log![Int(visitors[v].logRow)].ended = now
+            log![Int(visitors[v].logRow)].status = .resolved
         }
         stats.advance(to: now)
         stats.busySlots -= 1

@@ -108,7 +108,7 @@ extension Timestamp {
     }
 
     /// Parses an ISO-8601 date-time: `YYYY-MM-DDTHH:MM[:SS[.fraction]]` followed by `Z` or an
-    /// offset `±HH:MM` (a space may stand for `T`). Fractions finer than a millisecond are
+    /// offset `±HH:MM`, `±HHMM` or `±HH` (a space may stand for `T`: PostgreSQL's text form). Fractions finer than a millisecond are
     /// truncated towards the past, which keeps "strictly after" comparisons exact: a message at
     /// `.123` is not after `.123456`, and one at `.124` is. Returns `nil` for anything else.
     public init?(iso8601 text: String) {
@@ -140,8 +140,13 @@ extension Timestamp {
         if scanner.skip("Z") || scanner.skip("z") {
         } else if let sign = scanner.sign() {
             guard let oh = scanner.number(digits: 2) else { return nil }
-            _ = scanner.skip(":")
-            guard let om = scanner.number(digits: 2), oh < 24, om < 60 else { return nil }
+            var om: Int64 = 0
+            if !scanner.atEnd {
+                _ = scanner.skip(":")
+                guard let minutes = scanner.number(digits: 2) else { return nil }
+                om = minutes
+            }
+            guard oh < 24, om < 60 else { return nil }
             offsetMinutes = sign * (oh * 60 + om)
         } else {
             return nil
