@@ -13,13 +13,18 @@ import Testing
         return world
     }
 
+    /// Ann, then a second later Bob, both `available` with 3 slots.
+    static func annAndBob(_ world: inout World) throws -> (ann: AgentID, bob: AgentID) {
+        let ann = try world.addAgent("Ann", maxChats: 3)
+        world.advance(.seconds(1))
+        return (ann, try world.addAgent("Bob", maxChats: 3))
+    }
+
     /// `mostBusy` fills the agent with the most chats below its limit before the next (ties: idle
     /// longest); a freed slot goes back to the fuller agent.
     @Test func mostBusyFillsOneAgentBeforeTheNext() throws {
         var world = Self.autoWorld(policy: .mostBusy)
-        let ann = try world.addAgent("Ann", maxChats: 3)
-        world.advance(.seconds(1))
-        let bob = try world.addAgent("Bob", maxChats: 3)
+        let (ann, bob) = try Self.annAndBob(&world)
         var owners: [AgentID?] = []
         for n in 1...4 {
             world.advance(.seconds(1))
@@ -38,9 +43,7 @@ import Testing
     /// `longestIdle` ignores the load: the agent whose last change is oldest gets the request.
     @Test func longestIdleGoesByIdleTimeAlone() throws {
         var world = Self.autoWorld(policy: .longestIdle)
-        let ann = try world.addAgent("Ann", maxChats: 3)
-        world.advance(.seconds(1))
-        let bob = try world.addAgent("Bob", maxChats: 3)
+        let (ann, bob) = try Self.annAndBob(&world)
         world.advance(.seconds(1))
         #expect(try world.request("c1").handoff.assignedAgentID == ann)
         world.advance(.seconds(1))
@@ -54,9 +57,7 @@ import Testing
     /// Switching between automatic policies re-ranks the agents and keeps every count.
     @Test func switchingPoliciesReRanks() throws {
         var world = Self.autoWorld(policy: .leastBusy)
-        let ann = try world.addAgent("Ann", maxChats: 3)
-        world.advance(.seconds(1))
-        let bob = try world.addAgent("Bob", maxChats: 3)
+        let (ann, bob) = try Self.annAndBob(&world)
         world.advance(.seconds(1))
         #expect(try world.request("c1").handoff.assignedAgentID == ann)
         world.advance(.seconds(1))
@@ -84,9 +85,7 @@ import Testing
 
     @Test func aNewRequestGoesToTheLeastBusyAgent() throws {
         var world = Self.autoWorld()
-        let ann = try world.addAgent("Ann", maxChats: 3)
-        world.advance(.seconds(1))
-        let bob = try world.addAgent("Bob", maxChats: 3)
+        let (ann, bob) = try Self.annAndBob(&world)
         world.advance(.seconds(1))
         // Both idle: Ann has been idle longer (created first).
         guard case .assigned(let first) = try world.request("c1") else { Issue.record("c1 not assigned"); return }

@@ -15,8 +15,8 @@ import HandoffWorkload
 ///   says which agent gets it;
 /// - admission ``Admission/queue`` (a request waits while every slot is taken) or
 ///   ``Admission/loss`` (it is turned away, the after-hours form).
-public struct SharedRateModel: Hashable, Sendable {
-    public enum Routing: String, Hashable, Sendable, CaseIterable {
+public struct SharedRateModel: Hashable, Sendable, Encodable {
+    public enum Routing: String, Hashable, Sendable, CaseIterable, Encodable {
         /// An agent with the fewest chats (the engine's `leastBusy`; which one of them does not
         /// change the load vector).
         case leastBusy
@@ -27,7 +27,7 @@ public struct SharedRateModel: Hashable, Sendable {
         case random
     }
 
-    public enum Admission: String, Hashable, Sendable {
+    public enum Admission: String, Hashable, Sendable, Encodable {
         case queue, loss
     }
 
@@ -89,7 +89,8 @@ public struct SharedRateModel: Hashable, Sendable {
 }
 
 /// The exact stationary measures of a ``SharedRateModel``, from ``SharedRateChain/solve(_:stateLimit:)``.
-public struct SharedRateSolution: Hashable, Sendable {
+/// Encoded with its public fields (reports).
+public struct SharedRateSolution: Hashable, Sendable, Encodable {
     /// P(a request must wait) (queue admission; PASTA: the chance that every slot is taken).
     public var waitProbability: Double
     /// P(a request is turned away) (loss admission), 0 otherwise.
@@ -118,6 +119,11 @@ public struct SharedRateSolution: Hashable, Sendable {
     let distribution: ErlangAWaitDistribution?
     /// Without patience: the full team's drain rate minus λ (the waits of those who wait are Exp of it).
     let drainSurplus: Double
+
+    private enum CodingKeys: String, CodingKey {
+        case waitProbability, blockingProbability, meanWait, meanQueueLength, abandonmentProbability, occupancy, meanLoadPerAgent
+        case loadDistribution, states, sweeps, residual, truncatedMass
+    }
 
     /// P(served within `t` of arriving), over the queued requests; abandoned ones are not served.
     public func serviceLevel(within t: Double) -> Double {

@@ -18,8 +18,8 @@ extension SimulationReport {
         out += "after-hours \(counts.afterHours)\(counts.unfinished > 0 ? ", still waiting at the end \(counts.unfinished)" : "")\n"
         if let analytic {
             out += "  analytic reference: \(Self.formulaName(analytic.formula)) (s = \(analytic.servers), a = \(NumberText.fixed(analytic.offeredLoad, 3)) Erlangs)\n"
-            if let chain = analytic.sharedRate {
-                out += "    \(chain.agents) agents × maxChats \(chain.maxChats), F = \(chain.throughput.map { NumberText.compact($0) }.joined(separator: ", ")), routing \(chain.routing); "
+            if let (team, chain) = analytic.sharedRate.map({ ($0.model, $0.solution) }) {
+                out += "    \(team.agents) agents × maxChats \(team.maxChats), F = \(team.throughput.map { NumberText.compact($0) }.joined(separator: ", ")), routing \(team.routing.rawValue); "
                 out += "\(chain.states) load vectors, residual \(String(format: "%.1e", chain.residual)), queue cut at \(String(format: "%.1e", chain.truncatedMass)); "
                 out += "mean chats per agent \(NumberText.fixed(chain.meanLoadPerAgent, 3))\n"
             }

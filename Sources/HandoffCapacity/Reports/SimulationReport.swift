@@ -69,27 +69,15 @@ public struct SimulationReport: Sendable, Encodable {
         public var waitP95Seconds: Double?
         public var afterHoursProbability: Double
         public var meanQueueLength: Double
-        /// The shared-rate chain's particulars (``AnalyticReference/Formula/sharedRate`` only).
+        /// The shared-rate chain's model and solution (``AnalyticReference/Formula/sharedRate``
+        /// only): its size, residual and truncation bound beside the measures.
         public var sharedRate: SharedRateValues?
     }
 
     /// What the exact shared-rate chain solved, and how well.
     public struct SharedRateValues: Sendable, Encodable {
-        public var agents: Int
-        public var maxChats: Int
-        /// F(1)…F(c).
-        public var throughput: [Double]
-        /// The policy as the chain models it: leastBusy, mostBusy or random.
-        public var routing: String
-        public var meanLoadPerAgent: Double
-        /// P(an agent holds k chats), k = 0…c.
-        public var loadDistribution: [Double]
-        public var states: Int
-        public var sweeps: Int
-        /// ‖πQ‖₁ / total flow of the load-vector chain.
-        public var residual: Double
-        /// Bound on the probability left out where the queue was truncated.
-        public var truncatedMass: Double
+        public var model: SharedRateModel
+        public var solution: SharedRateSolution
     }
 
     /// One statistic side by side: simulated (with CI) and analytic, relative difference
@@ -213,12 +201,7 @@ public struct SimulationReport: Sendable, Encodable {
                 waitP50Seconds: CapacityMetric.waitP50Seconds.analyticValue(reference),
                 waitP95Seconds: CapacityMetric.waitP95Seconds.analyticValue(reference),
                 afterHoursProbability: reference.afterHoursProbability, meanQueueLength: reference.meanQueueLength,
-                sharedRate: reference.sharedRate.map { team, solved in
-                    SharedRateValues(
-                        agents: team.agents, maxChats: team.maxChats, throughput: team.throughput, routing: team.routing.rawValue,
-                        meanLoadPerAgent: solved.meanLoadPerAgent, loadDistribution: solved.loadDistribution, states: solved.states,
-                        sweeps: solved.sweeps, residual: solved.residual, truncatedMass: solved.truncatedMass)
-                })
+                sharedRate: reference.sharedRate.map { SharedRateValues(model: $0.model, solution: $0.solution) })
             for metric in Self.comparedMetrics {
                 guard let value = metric.analyticValue(reference), let estimate = result.summary[metric] else { continue }
                 let difference = value != 0 && value.isFinite ? (estimate.mean - value) / value : nil
