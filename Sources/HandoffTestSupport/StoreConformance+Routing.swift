@@ -5,7 +5,7 @@ import Testing
 // MARK: - Automatic routing
 
 extension StoreConformance {
-    /// ``Tenant/Routing/auto`` through the store: switching drains the queue in FIFO order; a
+    /// automatic ``Tenant/Routing`` through the store: switching drains the queue in FIFO order; a
     /// new request goes to the eligible agent with the fewest chats, ties to the one idle longest
     /// (neither is creation order); a slot freed by resolve or by end chat takes the queue head
     /// in that same command; every assignment is published as a pick-up right after the event
@@ -140,7 +140,7 @@ extension StoreConformance {
 // MARK: - Every trigger, and races, under automatic routing
 
 extension StoreConformance {
-    /// Under ``Tenant/Routing/auto`` whatever makes room takes the queue head in that command:
+    /// Under automatic ``Tenant/Routing`` whatever makes room takes the queue head in that command:
     /// an agent set `available`, a raised `maxChats`, a login, a heartbeat after the inactivity
     /// sweep, and a new agent added `available`. Each is checked through the protocol's queries
     /// (``Stage/expectRoutedSoundly(_:sourceLocation:)``) right after it.
@@ -194,7 +194,7 @@ extension StoreConformance {
         try await s.expectRoutedSoundly(s.acme)
     }
 
-    /// Under ``Tenant/Routing/auto``, 40 concurrent requests against 4 agents with 2 slots each,
+    /// Under automatic ``Tenant/Routing``, 40 concurrent requests against 4 agents with 2 slots each,
     /// then concurrent resolves of every active chat racing 20 more requests: no slot is given
     /// twice, nobody exceeds `maxChats`, every agent's `activeChats` is its active handoffs, and
     /// no request waits while an agent has a free slot — seen only through the protocol.

@@ -219,4 +219,36 @@ import Testing
         #expect(written.last?.contains("error.type=HandoffEngine.HandoffError") == true, "\(written.last ?? "")")
         #expect(written.last?.hasSuffix("route=/a [HandoffServerTests] failed\n") == true, "\(written.last ?? "")")
     }
+
+    /// A line is written whole, however long, and a line nobody can read is dropped, not fatal.
+    @Test func logLinesAreWrittenWholeOrDropped() throws {
+        signal(SIGPIPE, SIG_IGN)  // as a server does: a broken pipe is an error, not a signal
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let long = String(repeating: "x", count: 50_000) + "\n"
+        let received = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = read(readEnd, &buffer, buffer.count)
+                if n <= 0 { break }
+                received.withLock { $0 += n }
+            }
+            close(readEnd)
+            done.signal()
+        }
+        reader.start()
+        writeWhole(long, to: writeEnd)
+        close(writeEnd)
+        #expect(done.wait(timeout: .now() + 10) == .success, "the reader did not see the end of the pipe")
+        #expect(received.withLock { $0 } == long.utf8.count)
+
+        var broken: [Int32] = [0, 0]
+        #expect(pipe(&broken) == 0)
+        close(broken[0])
+        writeWhole("nobody reads this\n", to: broken[1])  // EPIPE: dropped, the process goes on
+        close(broken[1])
+    }
 }

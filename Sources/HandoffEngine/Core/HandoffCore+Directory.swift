@@ -109,7 +109,7 @@ extension HandoffCore {
 
     /// Changes an agent's capacity. It cannot go below the chats the agent has open (they would
     /// break the capacity invariant): lower it after they end. Raising it under
-    /// ``Tenant/Routing/auto`` gives the new slots the head of the queue at once, picked up at
+    /// automatic ``Tenant/Routing`` gives the new slots the head of the queue at once, picked up at
     /// `now`.
     public mutating func setMaxChats<Sink: EventSink>(
         _ agentID: AgentID, to maxChats: Int, by caller: Caller, now: Timestamp, events: inout Sink

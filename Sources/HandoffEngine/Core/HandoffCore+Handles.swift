@@ -86,7 +86,7 @@ extension HandoffCore {
         try assign(slot: slot, agent: Int(agent.slot), now: now, events: &events)
     }
 
-    /// ``resolve(_:by:now:events:)`` by handles (under `auto` routing the freed slot takes the
+    /// ``resolve(_:by:now:events:)`` by handles (under automatic routing the freed slot takes the
     /// head of the queue: ``resolve(_:by:now:assignments:)`` says which).
     public mutating func resolve<Sink: EventSink>(_ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink) throws(HandoffError) {
         var routed = DiscardAssignments()
@@ -105,7 +105,7 @@ extension HandoffCore {
     }
 
     /// The visitor ends the chat: a pending request is withdrawn (abandoned), an active chat is
-    /// resolved by the user (under `auto` routing the freed slot takes the head of the queue).
+    /// resolved by the user (under automatic routing the freed slot takes the head of the queue).
     /// Returns the state it ended in, or `nil` if nothing was open.
     @discardableResult
     public mutating func endChat<Sink: EventSink>(_ handoff: HandoffRef, now: Timestamp, events: inout Sink) throws(HandoffError) -> HandoffState? {
@@ -141,7 +141,7 @@ extension HandoffCore {
             id: MessageID(namespace: 0xfffe, number: nextInternalMessage), now: now, events: &events)
     }
 
-    /// Sets an agent's status as the system (shifts starting and ending). Under `auto` routing
+    /// Sets an agent's status as the system (shifts starting and ending). Under automatic routing
     /// an agent becoming `available` takes queued requests at once
     /// (``setStatus(_:to:now:assignments:)`` says which).
     public mutating func setStatus<Sink: EventSink>(_ agent: AgentRef, to status: AgentStatus, now: Timestamp, events: inout Sink) {

@@ -5,7 +5,7 @@ public enum RequestOutcome: Hashable, Sendable {
     /// A new request joined the pending queue: an agent can take it.
     case queued(Handoff)
     /// A new request was given to an agent at once by automatic routing
-    /// (``Tenant/Routing/auto``): the snapshot is `active`, with its assignee.
+    /// (automatic ``Tenant/Routing``): the snapshot is `active`, with its assignee.
     case assigned(Handoff)
     /// The chat already had an open handoff; that one is returned, nothing new was created.
     case alreadyOpen(Handoff)
@@ -63,7 +63,7 @@ extension HandoffCore {
     /// joins the tenant's FIFO queue as `pending`; otherwise it is recorded as `after-hours`
     /// (in history, never in the queue) and the widget offers the email form. A chat that
     /// already has an open handoff gets that one back: no duplicates. In a tenant routed
-    /// ``Tenant/Routing/auto`` a queued request then goes at once to the best eligible agent,
+    /// automatic ``Tenant/Routing`` a queued request then goes at once to the best eligible agent,
     /// if there is one (``RequestOutcome/assigned(_:)``; events: requested, then picked up).
     ///
     /// A request that sends no conversation history gets the chat's transcript with the
@@ -170,7 +170,7 @@ extension HandoffCore {
     /// The assigned agent closes an active handoff, freeing exactly one of its slots.
     /// Anything but `active` is ``HandoffError/handoffNotActive`` (so a repeated or late resolve
     /// never frees a slot twice); another agent gets ``HandoffError/notAssignee``. Under
-    /// ``Tenant/Routing/auto`` the freed slot then takes the head of the queue (events:
+    /// automatic ``Tenant/Routing`` the freed slot then takes the head of the queue (events:
     /// resolved, then picked up).
     public mutating func resolve<Sink: EventSink>(
         _ handoffID: HandoffID, by agentID: AgentID, now: Timestamp, events: inout Sink
@@ -188,7 +188,7 @@ extension HandoffCore {
     /// The widget user ends the chat (closes the widget, or the "end chat" button).
     ///
     /// Active: resolved by the user, with the system message "User ended the chat", freeing the
-    /// agent's slot once (under ``Tenant/Routing/auto`` the slot then takes the head of the
+    /// agent's slot once (under automatic ``Tenant/Routing`` the slot then takes the head of the
     /// queue). Pending: withdrawn from the queue and counted as abandoned (the reference leaves
     /// it queued forever: defect 4). Otherwise nothing changes.
     ///

@@ -8,7 +8,7 @@ extension HandoffCore {
     /// tenant; pending and closed handoffs have none (or kept their closer); each handoff is in
     /// its tenant's pending or active list exactly when its state says so (so in one state
     /// only); the eligible-agent counts and the chat and id indexes agree with the records; and,
-    /// for tenants routed ``Tenant/Routing/auto``, that the routing index holds exactly the
+    /// for tenants routed automatic ``Tenant/Routing``, that the routing index holds exactly the
     /// eligible agents under their current keys and — when the tenant is active — that no
     /// request waits while an agent has a free slot (`HandoffCore+Routing.swift`).
     ///

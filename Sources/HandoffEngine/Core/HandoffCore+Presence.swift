@@ -61,7 +61,7 @@ extension HandoffCore {
     }
 
     /// The one place a status changes by hand or login: keeps eligibility counts exact, reports
-    /// the change and, under ``Tenant/Routing/auto``, gives the queue to an agent that became
+    /// the change and, under automatic ``Tenant/Routing``, gives the queue to an agent that became
     /// available (its events follow the status change).
     mutating func setStatus<Sink: EventSink>(_ slot: Int, _ status: AgentStatus, now: Timestamp, events: inout Sink) {
         var routed = DiscardAssignments()

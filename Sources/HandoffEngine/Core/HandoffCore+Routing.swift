@@ -24,7 +24,7 @@
 //   administrator's assignment, emitted by the command that caused it, after that command's own
 //   events; the same wait metrics.
 // - Nothing is assigned while the tenant is suspended (pick-ups are refused then too).
-// - Manual pick-up and assignment stay possible in `auto` tenants, under the same capacity
+// - Manual pick-up and assignment stay possible in automatically routed tenants, under the same capacity
 //   rule.
 //
 // Invariant (checked by ``HandoffCore/invariantViolations()``): in an active automatically routed
@@ -208,9 +208,9 @@ extension HandoffCore {
 
 /// The handle commands that may assign automatically, each reporting the assignments it made
 /// into a ``RoutingAssignments`` buffer (appended, in order). They run exactly the rules of the
-/// commands without it — which route too, in an `auto` tenant, and just do not say to whom.
+/// commands without it — which route too, in an automatically routed tenant, and just do not say to whom.
 extension HandoffCore {
-    /// ``requestHandoff(tenant:now:events:)``; under `auto` routing a queued request may be
+    /// ``requestHandoff(tenant:now:events:)``; under automatic routing a queued request may be
     /// assigned at once: then `assignments` gets it (`handoff` == the returned handle), and
     /// ``assignee(of:)`` names the agent too.
     /// - Complexity: O(1) amortised; O(log agents) more when assigned.
@@ -227,7 +227,7 @@ extension HandoffCore {
         return try requestHandoff(tenant: tenant, now: now, events: &sink, routed: &assignments)
     }
 
-    /// ``resolve(_:by:now:events:)``; under `auto` routing the freed slot takes the head of the
+    /// ``resolve(_:by:now:events:)``; under automatic routing the freed slot takes the head of the
     /// queue, reported into `assignments`.
     public mutating func resolve<Sink: EventSink>(
         _ handoff: HandoffRef, by agent: AgentRef, now: Timestamp, events: inout Sink, assignments: inout RoutingAssignments
@@ -242,7 +242,7 @@ extension HandoffCore {
         try resolve(handoff, by: agent, now: now, events: &sink, routed: &assignments)
     }
 
-    /// ``endChat(_:now:events:)``; ending an active chat under `auto` routing frees a slot that
+    /// ``endChat(_:now:events:)``; ending an active chat under automatic routing frees a slot that
     /// takes the head of the queue, reported into `assignments`.
     @discardableResult
     public mutating func endChat<Sink: EventSink>(
@@ -257,7 +257,7 @@ extension HandoffCore {
         return try endChat(handoff, now: now, events: &sink, routed: &assignments)
     }
 
-    /// ``setStatus(_:to:now:events:)``; an agent becoming `available` under `auto` routing takes
+    /// ``setStatus(_:to:now:events:)``; an agent becoming `available` under automatic routing takes
     /// queued requests (up to its free slots), reported into `assignments`.
     public mutating func setStatus<Sink: EventSink>(
         _ agent: AgentRef, to status: AgentStatus, now: Timestamp, events: inout Sink, assignments: inout RoutingAssignments
@@ -286,7 +286,7 @@ extension HandoffCore {
         return AgentRef(slot: Int32(handoffs[slot].agent))
     }
 
-    /// The agent automatic routing would give the next request of an `auto` tenant to; `nil`
+    /// The agent automatic routing would give the next request of an automatically routed tenant to; `nil`
     /// when nobody is eligible, and always under `manual` (no index is kept then). O(1).
     public func nextAssignee(tenant: TenantRef) -> AgentRef? {
         let t = Int(tenant.slot)

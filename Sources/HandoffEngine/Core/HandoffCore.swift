@@ -20,7 +20,7 @@ import DequeModule
 /// Internally records live in dense arrays addressed by slot; dictionaries map public ids to
 /// slots, and each tenant threads its pending queue and active list through the records, so
 /// every command is O(1) amortised (O(log n) for time-ordered lookups) in the number of
-/// handoffs. Tenants routed ``Tenant/Routing/auto`` also keep their eligible agents in a heap
+/// handoffs. Tenants routed automatic ``Tenant/Routing`` also keep their eligible agents in a heap
 /// (O(log agents) per agent change; see `HandoffCore+Routing.swift`). With
 /// ``Configuration/retainsClosedHandoffs`` off, a closed handoff's slot is reused at once and
 /// memory stays proportional to the open handoffs.
@@ -270,7 +270,7 @@ public struct HandoffCore: Sendable {
     }
 
     /// After a change of an agent: under automatic routing, puts it where its state now says
-    /// in its tenant's routing index. O(1) for a core without `auto` tenants (one load and a
+    /// in its tenant's routing index. O(1) for a core without automatically routed tenants (one load and a
     /// branch), O(log agents) otherwise.
     @inline(__always)
     mutating func rerank(_ slot: Int) {
@@ -278,7 +278,7 @@ public struct HandoffCore: Sendable {
         reindex(slot)
     }
 
-    /// Puts an agent of an `auto` tenant where its state says in the tenant's routing index:
+    /// Puts an agent of an automatically routed tenant where its state says in the tenant's routing index:
     /// a member under its current key while eligible, out of it otherwise. O(log agents).
     @inline(never)
     mutating func reindex(_ slot: Int) {

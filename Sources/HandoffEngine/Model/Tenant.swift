@@ -68,7 +68,9 @@ extension Tenant {
         /// The engine assigns (every policy but `manual`).
         public var isAutomatic: Bool { self != .manual }
 
-        /// Names that read as a policy besides the policies' own: `auto` → `leastBusy`.
+        /// Names that read as a policy besides the policies' own: `auto` → `leastBusy`. The
+        /// profiles' `LoadProfile.Routing.aliases` (HandoffWorkload, which cannot import the
+        /// engine) says the same: add an alias to both.
         public static let aliases: [String: Routing] = ["auto": .leastBusy]
 
         /// A policy by its name or an alias; `nil` for anything else.

@@ -10,11 +10,11 @@
 public protocol HandoffStore: Sendable {
     // MARK: Directory
     func addTenant(_ tenant: Tenant) async throws(HandoffError)
-    /// Reactivating a tenant routed `auto` assigns what its agents can take (events published).
+    /// Reactivating an automatically routed tenant assigns what its agents can take (events published).
     func setTenantStatus(_ id: TenantID, _ status: Tenant.Status) async throws(HandoffError)
-    /// ``HandoffCore/setRouting(_:tenant:by:now:events:)``: `manual` or `auto` (the system,
-    /// platform staff or the tenant's `client_admin`); switching to `auto` drains the queue at
-    /// once, publishing the pick-up events. Returns the tenant as it now is.
+    /// ``HandoffCore/setRouting(_:tenant:by:now:events:)``: `manual` or an automatic policy (the
+    /// system, platform staff or the tenant's `client_admin`); switching to an automatic policy
+    /// drains the queue at once, publishing the pick-up events. Returns the tenant as it now is.
     func setRouting(_ routing: Tenant.Routing, tenant: TenantID, by caller: HandoffCore.Caller) async throws(HandoffError) -> Tenant
     /// ``HandoffCore/routing(tenant:by:)``: the tenant's routing, for the same callers.
     func routing(tenant: TenantID, by caller: HandoffCore.Caller) async throws(HandoffError) -> Tenant.Routing

@@ -14,7 +14,7 @@ public struct Fixtures: Hashable, Sendable {
         public var apiKeys: [APIKeyFixture]
         public var users: [UserFixture]
         public var agents: [AgentFixture]
-        /// How the tenant's requests reach agents (YAML `routing: manual | auto`). Default
+        /// How the tenant's requests reach agents (YAML `routing: manual | leastBusy | mostBusy | longestIdle`, `auto` read as `leastBusy`). Default
         /// `manual`. Under `auto` the runner also checks, after every step, that no request
         /// waits while an agent has a free slot.
         public var routing: Tenant.Routing

@@ -6,13 +6,13 @@ import Hummingbird
 ///
 /// | route | answer |
 /// |---|---|
-/// | GET `/routing` | `{routing}`: `manual` (agents pick up themselves, the reference platform) or `auto` (the engine assigns) |
-/// | PUT `/routing` `{routing}` | `{routing}` as it now is; switching to `auto` assigns the waiting queue at once (each assignment pushed as `handoff_picked_up`) |
+/// | GET `/routing` | `{routing}`: `manual` (agents pick up themselves, the reference platform) or an automatic policy, `leastBusy`, `mostBusy` or `longestIdle` (the engine assigns) |
+/// | PUT `/routing` `{routing}` | `{routing}` as it now is (`auto` is read as `leastBusy`); switching to an automatic policy assigns the waiting queue at once (each assignment pushed as `handoff_picked_up`) |
 ///
 /// Only the tenant's own `client_admin` (the token decides the tenant): support_staff 403
 /// "Insufficient permissions to read routing" / "… to change routing", platform staff 403 (no
-/// tenant). A body whose `routing` is missing, not a string, or neither `manual` nor `auto`
-/// is 400 with details.
+/// tenant). A body whose `routing` is missing, not a string, or none of those names is 400
+/// with details.
 struct TenantController {
     typealias RoutingBody = TenantRoutingBody
 

@@ -147,7 +147,7 @@ final class WidgetAccessNote: Sendable {
 /// Authenticates the widget routes whose key travels in the query (the polls, the history,
 /// the widget socket's upgrade): `?apiKey=&referrer=`, checked by the store with the request's
 /// `Origin`, charged to the key's rate limit; the caller lands in
-/// ``AppRequestContext/widget``. Routes whose key is in a JSON body authenticate in
+/// ``HandoffRequestContext/widget``. Routes whose key is in a JSON body authenticate in
 /// ``WidgetController`` instead, from the body they decode once.
 struct WidgetKeyMiddleware<Context: HandoffRequestContext>: RouterMiddleware {
     let dependencies: ServerDependencies

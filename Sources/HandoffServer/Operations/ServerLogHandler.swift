@@ -1,5 +1,12 @@
 import Foundation
 import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The server's log lines on standard error, in swift-log's `StreamLogHandler` format
 /// (`2026-12-04T09:00:00+0000 info label: key=value … [source] message`), with one difference
@@ -49,8 +56,15 @@ public struct ServerLogHandler: LogHandler {
         write(line)
     }
 
-    /// One `write` a line, so lines from several threads never interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data(line.utf8)) }
+    /// Writes whole lines to standard error: under one lock, so lines from several threads never
+    /// interleave (however long), and a line that cannot be written (a closed pipe, a full
+    /// disk) is dropped — a log line never stops the server. Foundation's `FileHandle.write`
+    /// traps on such errors.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        standardErrorLock.withLock { _ in writeWhole(line, to: 2) }
+    }
+
+    private static let standardErrorLock = Mutex(())
 
     /// Local time to the second with its offset, as `StreamLogHandler` writes it.
     private static func timestamp() -> String {
@@ -60,6 +74,30 @@ public struct ServerLogHandler: LogHandler {
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
             let count = strftime(buffer.baseAddress!, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
             return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), as: UTF8.self)
+        }
+    }
+}
+
+/// `write(2)` until the whole text is out, again after an interruption; on any other error the
+/// rest is dropped.
+func writeWhole(_ text: String, to descriptor: Int32) {
+    var text = text
+    text.withUTF8 { bytes in
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            #if canImport(Glibc)
+            let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+            #else
+            let written = Darwin.write(descriptor, base + offset, bytes.count - offset)
+            #endif
+            if written > 0 {
+                offset += written
+            } else if written < 0 && errno == EINTR {
+                continue
+            } else {
+                return
+            }
         }
     }
 }

@@ -330,7 +330,8 @@ public struct LoadProfile: Hashable, Sendable {
         public var isAutomatic: Bool { self != .pickup }
 
         /// Other names: `auto` (the one automatic policy's name before there were several) and
-        /// `manual` (the engine's name for pick-up).
+        /// `manual` (the engine's name for pick-up). The engine's `Tenant.Routing.aliases` reads
+        /// `auto` the same way: add an alias to both.
         public static let aliases: [String: Routing] = ["auto": .leastBusy, "manual": .pickup]
 
         /// A policy by its name or an alias.
