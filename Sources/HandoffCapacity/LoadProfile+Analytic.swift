@@ -78,7 +78,6 @@ extension LoadProfile {
         guard let ratePerHour = arrivals.constantRatePerHour else {
             return (nil, ["arrival rate varies over the day"])
         }
-        let slowsDown = agentGroups.contains { conversation.hasSlowdown(maxChats: $0.maxChats) }
         var sharedRate = false
         if slowsDown {
             if case .shared = conversation.concurrency { sharedRate = true } else {
@@ -105,12 +104,11 @@ extension LoadProfile {
                 occupancy: slots == 0 ? 0 : a * (1 - b) / Double(slots), waitP90Seconds: 0, waitP99Seconds: 0)
             return (AnalyticReference(formula: .erlangB, model: model, sharedRate: nil, summary: summary, afterHoursProbability: b, meanQueueLength: 0), [])
         case .agentOnline:
-            if !conversation.handleTime.isExponential { reasons.append("handle time is \(conversation.handleTime.label), not exponential") }
-            if let patience = users.patience, !patience.isExponential { reasons.append("patience is \(patience.label), not exponential") }
+            reasons += markovianReasons()
             guard reasons.isEmpty else { return (nil, reasons) }
             let model = QueueModel(arrivalRate: lambda, meanHandleTime: handle, servers: slots, meanPatience: users.patience?.mean)
             guard let summary = Analytic.summary(model, serviceLevelThreshold: run.serviceLevelThreshold) else {
-                return (nil, ["unstable: offered load \(NumberText.compact(model.offeredLoad)) ≥ \(slots) slots and nobody abandons"])
+                return (nil, [Self.unstable + "offered load \(NumberText.compact(model.offeredLoad)) ≥ \(slots) slots and nobody abandons"])
             }
             let queue = model.meanPatience == nil ? (ErlangC.meanQueueLength(model) ?? .nan) : ErlangA.metrics(model).meanQueueLength
             return (
@@ -127,9 +125,7 @@ extension LoadProfile {
     /// (`reasons` so far): exponential work and patience, one `maxChats` for every agent, and a
     /// routing policy the chain knows.
     private func sharedRateReference(lambda: Double, reasons: [String]) -> (reference: AnalyticReference?, reasons: [String]) {
-        var reasons = reasons
-        if !conversation.handleTime.isExponential { reasons.append("handle time is \(conversation.handleTime.label), not exponential") }
-        if let patience = users.patience, !patience.isExponential { reasons.append("patience is \(patience.label), not exponential") }
+        var reasons = reasons + markovianReasons()
         let limits = Set(agentGroups.map(\.maxChats))
         if limits.count > 1 { reasons.append("agents differ in maxChats (\(limits.sorted().map(String.init).joined(separator: ", ")))") }
         guard reasons.isEmpty, let c = limits.first else { return (nil, reasons) }
@@ -148,7 +144,7 @@ extension LoadProfile {
         let solution: SharedRateSolution
         switch SharedRateChain.solve(team) {
         case .success(let solved): solution = solved
-        case .failure(let error): return (nil, ["shared-rate chain: \(error.reason)"])
+        case .failure(let error): return (nil, [error.isUnstable ? Self.unstable + error.reason : "shared-rate chain: \(error.reason)"])
         }
         let model = QueueModel(
             arrivalRate: lambda, meanHandleTime: team.meanWork, servers: team.agents * c, meanPatience: team.meanPatience)
@@ -163,6 +159,27 @@ extension LoadProfile {
                 formula: .sharedRate, model: model, sharedRate: (team, solution), summary: summary,
                 afterHoursProbability: solution.blockingProbability, meanQueueLength: solution.meanQueueLength), []
         )
+    }
+}
+
+extension LoadProfile {
+    /// The first words of the one reason given when an exact model applies but has no
+    /// stationary state (no patience, the arrivals at or above the team's full rate): an exact
+    /// miss of every target, as `plan` reads it.
+    public static let unstable = "unstable: "
+
+    /// Whether concurrent chats change how long a chat takes, for some group.
+    public var slowsDown: Bool { agentGroups.contains { conversation.hasSlowdown(maxChats: $0.maxChats) } }
+
+    /// Why the work and patience are not the Markov chains' (exponential work; patience
+    /// exponential or absent — a loss system's patience never matters).
+    func markovianReasons() -> [String] {
+        var reasons: [String] = []
+        if !conversation.handleTime.isExponential { reasons.append("handle time is \(conversation.handleTime.label), not exponential") }
+        if admission == .agentOnline, let patience = users.patience, !patience.isExponential {
+            reasons.append("patience is \(patience.label), not exponential")
+        }
+        return reasons
     }
 }
 

@@ -45,9 +45,7 @@ struct FitCommand: ParsableCommand {
         }
         if let columns {
             if let map = Self.columnMap(columns) {
-                for name in map.keys.sorted() where !HandoffHistory.columnNames.contains(name) {
-                    problems.append("--columns: '\(name)' is not one of \(HandoffHistory.columnNames.joined(separator: ", "))")
-                }
+                problems += HandoffHistory.unknownColumns(map).map { "--columns: \($0)" }
             } else {
                 problems.append("--columns '\(columns)': expected NAME=HEADER pairs separated by commas, each NAME once")
             }
@@ -80,7 +78,13 @@ struct FitCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: invalid handoff history, nothing was fitted:\n\(error)\n".utf8))
             throw ExitCode(2)
         }
-        let fit = HandoffFit.fit(records, interval: interval * 60)
+        let fit: HandoffFit
+        do {
+            fit = try HandoffFit.fit(records, interval: interval * 60)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         for warning in fit.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let yaml = fit.profileYAML(name: name)
         guard let output else {

@@ -41,7 +41,7 @@ struct FitTests {
 
     @Test func recoversTheProfileThatMadeTheHistory() async throws {
         let history = try await offPool { try Self.history(Self.truth) }
-        let fit = HandoffFit.fit(history)
+        let fit = try HandoffFit.fit(history)
         #expect(fit.requests > 9000 && Self.close(fit.days, 10, within: 0.02))
         // Arrival rates: each hour of the day holds 200–600 requests, so ±15 % is about 3 standard errors.
         for i in fit.intervals {
@@ -74,7 +74,7 @@ struct FitTests {
         // freeSlot: a request that finds every slot taken gets the form.
         let yaml = Self.truth.replacingOccurrences(of: "admission: agentOnline", with: "admission: freeSlot")
         let history = try await offPool { try Self.history(yaml) }
-        let fit = HandoffFit.fit(history)
+        let fit = try HandoffFit.fit(history)
         #expect(fit.afterHours > 300)
         #expect(abs((fit.emailAfterHours ?? 0) - 0.4) < 0.06, "email share \(String(describing: fit.emailAfterHours))")
         #expect(fit.profileYAML().contains("emailAfterHours: "))
@@ -142,5 +142,48 @@ struct FitTests {
         #expect(HandoffFit.kaplanMeierMedian([(1, true), (2, false), (3, true), (4, false), (5, true)]) == 5)
         #expect(HandoffFit.kaplanMeierMedian([(1, true), (2, false), (3, false)]) == nil)
         #expect(HandoffFit.kaplanMeierMedian([(1, true), (2, true), (3, false)]) == 2)
+    }
+
+    /// Review cases: no served chat, a chat of no time, the team's local time, long spans.
+    @Test func edgesOfAHistory() throws {
+        let header = "requested_at,picked_up_at,resolved_at,assigned_agent_id,status,user_email\n"
+        let onlyWaits = try HandoffHistory.parse(header + "2026-01-05T09:00:00Z,,,,after-hours,a@b.c\n2026-01-05T09:01:00Z,,2026-01-05T09:02:00Z,,abandoned,\n", file: "w.csv")
+        #expect(throws: HandoffFit.Failure.self) { try HandoffFit.fit(onlyWaits) }
+
+        // One agent: 9:00–9:10, 9:01–9:20 and a chat of no time at 9:05 (left out, with a warning).
+        let chats = try HandoffHistory.parse(
+            header + """
+                2026-01-05T09:00:00Z,2026-01-05T09:00:00Z,2026-01-05T09:10:00Z,a,resolved,
+                2026-01-05T09:01:00Z,2026-01-05T09:01:00Z,2026-01-05T09:20:00Z,a,resolved,
+                2026-01-05T09:05:00Z,2026-01-05T09:05:00Z,2026-01-05T09:05:00Z,a,resolved,
+
+                """, file: "c.csv")
+        let fit = try HandoffFit.fit(chats)
+        #expect(fit.maxChats == 2)
+        #expect(fit.levels.map(\.completions) == [1, 1])
+        #expect(abs(fit.levels[1].hours - 9.0 / 60) < 1e-9 && abs(fit.levels[0].hours - 11.0 / 60) < 1e-9)
+        #expect(fit.warnings.contains { $0.contains("1 chats were picked up and resolved in the same instant") })
+
+        // Times of day are the team's own: 09:30 at +01 is the 09:00 interval, not 08:00.
+        let local = try HandoffHistory.parse(header + "2026-01-05 09:30:00+01,2026-01-05 09:31:00+01,2026-01-05 09:40:00+01,a,resolved,\n", file: "l.csv")
+        #expect(local.records[0].utcOffset == 3600)
+        let localFit = try HandoffFit.fit(local)
+        #expect(localFit.intervals[9].requests == 1 && localFit.intervals[8].requests == 0)
+        #expect(HandoffHistory.utcOffset("2026-01-05T09:30:00.123-05:30") == -19_800 && HandoffHistory.utcOffset("2026-01-05T09:30:00Z") == 0)
+
+        // Coverage by arithmetic equals counting day by day, also over long spans.
+        for (from, to) in [(1000.0, 90_000.0), (5000.0, 6000.0), (86_000.0, 86_400.0 * 40 + 7), (0.0, 86_400.0 * 3)] {
+            for i in [0, 5, 23] {
+                var slow = 0.0
+                var day = (from / 86_400).rounded(.down) * 86_400
+                while day < to {
+                    slow += max(0, min(to, day + Double(i + 1) * 3600) - max(from, day + Double(i) * 3600))
+                    day += 86_400
+                }
+                #expect(abs(HandoffFit.coverage(of: i, length: 3600, from: from, to: to) - slow) < 1e-6, "\(from)…\(to) interval \(i)")
+            }
+        }
+        // A quoted empty cell is a cell, not a blank line.
+        #expect(CSVDocument.parse("a,b\n\"\"\n", file: "q.csv").issues.first?.message == "1 cells where the header has 2")
     }
 }

@@ -66,6 +66,22 @@ struct PlanScreeningTests {
         #expect(sharedPlanner.screening(sharedPlanner.profile(agents: 5, maxChats: 4, notification: .polling(interval: 5), routing: .leastBusy)) == nil)
     }
 
+    /// An exact model that is unstable (no patience, arrivals above the team's full rate) misses
+    /// every target for sure: screened, never simulated.
+    @Test func unstableExactCellsAreScreenedOut() async throws {
+        var profile = try Self.juggling()
+        profile.users.patience = nil
+        let planner = CapacityPlanner(
+            profile: profile, target: PlanTarget(serviceLevel: 0.8, within: 60),
+            grid: PlanGrid(agents: 2...2, maxChats: [1, 2], notifications: [.instant], routings: [.leastBusy]))
+        let cells = try await offPool { try planner.run() }
+        #expect(cells.allSatisfy { $0.verdict == .screenedOut && $0.analyticSource == "unstable" && $0.simulated == nil })
+        var plain = textbook(ratePerHour: 600, agents: 1, handle: 60)
+        plain.users.patience = nil
+        let plainPlanner = CapacityPlanner(profile: plain, target: planner.target, grid: PlanGrid(agents: 2...3, maxChats: [1], notifications: [.instant]))
+        #expect(try await offPool { try plainPlanner.run() }.allSatisfy { $0.verdict == .screenedOut })
+    }
+
     @Test func anOptimumMustBeInsideAndBetterThanBothEnds() {
         func cells(_ waits: [Double]) -> [PlanCell] {
             waits.enumerated().map { k, wait in
@@ -81,5 +97,10 @@ struct PlanScreeningTests {
         #expect(CapacityPlanner.optima(cells([3, 5, 7])).isEmpty)  // best at the smallest
         #expect(CapacityPlanner.optima(cells([9, 5])).isEmpty)  // too few points
         #expect(CapacityPlanner.optima(cells([9, 5, 5])).isEmpty)  // not better than the end
+        // A row with a cell of no value (dominated, never simulated) names no optimum.
+        var gap = cells([9, 5, 7, 8])
+        gap[3].analytic = nil
+        gap[3].analyticIsExact = false
+        #expect(CapacityPlanner.optima(gap).isEmpty)
     }
 }

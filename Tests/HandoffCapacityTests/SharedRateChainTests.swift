@@ -110,6 +110,11 @@ struct SharedRateChainTests {
         #expect(erlangIsClose(try wait(.leastBusy, [1, 2, 3]), try wait(.mostBusy, [1, 2, 3]), rel: 1e-9))
     }
 
+    @Test func withoutArrivalsEveryAgentIsIdle() throws {
+        let idle = try Self.solved(SharedRateModel(arrivalRate: 0, meanWork: 60, agents: 3, maxChats: 2, throughput: [1, 1.5]))
+        #expect(idle.loadDistribution == [1, 0, 0] && idle.occupancy == 0 && idle.waitProbability == 0)
+    }
+
     @Test func refusesWhatItCannotSolve() {
         func reason(_ m: SharedRateModel, limit: Int = SharedRateChain.defaultStateLimit) -> String? {
             if case .failure(let error) = SharedRateChain.solve(m, stateLimit: limit) { return error.reason }

@@ -69,26 +69,26 @@ public struct HandoffFit: Sendable {
     /// Fewer samples than this behind an estimate earn a warning.
     public static let thinSample = 30
 
+    /// Why a history cannot be fitted at all.
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
     /// - Parameter interval: the length of an interval of the day, seconds; divides 24 h.
-    public static func fit(_ history: HandoffHistory, interval: Double = 3600) -> HandoffFit {
+    /// - Throws: ``Failure`` when no handoff was picked up and resolved (nothing says who the
+    ///   agents are or how long a chat takes).
+    public static func fit(_ history: HandoffHistory, interval: Double = 3600) throws(Failure) -> HandoffFit {
         let records = history.records
         let first = records.map(\.requested).min() ?? 0
         let last = max(history.end, first)
         var warnings: [String] = []
 
-        // Arrivals per interval of the day, over the time the history covers each.
+        // Arrivals per interval of the (local) day, over the time the history covers each.
         let count = Int((86_400 / interval).rounded())
         var perInterval = [Int](repeating: 0, count: count)
-        var covered = [Double](repeating: 0, count: count)
-        for r in records { perInterval[min(count - 1, Int(secondOfDay(r.requested) / interval))] += 1 }
-        var day = (first / 86_400).rounded(.down) * 86_400
-        while day < last {
-            for i in 0..<count {
-                let lo = max(first, day + Double(i) * interval), hi = min(last, day + Double(i + 1) * interval)
-                if hi > lo { covered[i] += hi - lo }
-            }
-            day += 86_400
-        }
+        for r in records { perInterval[min(count - 1, Int(secondOfDay(r.requested + r.utcOffset) / interval))] += 1 }
+        let shift = records.first?.utcOffset ?? 0
+        let covered = (0..<count).map { coverage(of: $0, length: interval, from: first + shift, to: last + shift) }
         let intervals = (0..<count).map { i in
             Interval(
                 start: Double(i) * interval, ratePerHour: covered[i] > 0 ? Double(perInterval[i]) / (covered[i] / 3600) : 0,
@@ -97,16 +97,29 @@ public struct HandoffFit: Sendable {
         let days = (last - first) / 86_400
         if days < 7 { warnings.append("the history covers \(NumberText.fixed(days, 1)) days: each hour of the day is seen fewer than 7 times") }
 
-        // Completions and exposure at each concurrency level, agent by agent.
+        // Completions and exposure at each concurrency level, agent by agent. A chat picked up
+        // and resolved in the same instant has no time at any level: it is left out.
         var chatsByAgent: [String: [(start: Double, end: Double?)]] = [:]
+        var instantChats = 0
         for r in records {
-            if case .served(let p, let e, let agent) = r.outcome { chatsByAgent[agent, default: []].append((p, e)) }
+            guard case .served(let p, let e, let agent) = r.outcome else { continue }
+            if e == p {
+                instantChats += 1
+                continue
+            }
+            chatsByAgent[agent, default: []].append((p, e))
         }
+        guard !chatsByAgent.isEmpty else {
+            throw Failure(
+                description: "no handoff in \(history.file) was picked up and lasted any time: who the agents are and how long a chat takes cannot be fitted")
+        }
+        if instantChats > 0 { warnings.append("\(instantChats) chats were picked up and resolved in the same instant: left out of the work fit") }
         var completions: [Int] = [0]
         var exposure: [Double] = [0]
         var soloDurations: [Double] = []
         for (_, chats) in chatsByAgent {
-            // Ends before starts at the same instant; open chats end with the export.
+            // Ends before starts at the same instant (no chat ends where it starts, see above);
+            // open chats end with the export.
             var events: [(time: Double, delta: Int, closes: Bool)] = []
             for c in chats {
                 events.append((c.start, 1, false))
@@ -137,7 +150,7 @@ public struct HandoffFit: Sendable {
             let rate = exposure[k] > 0 ? Double(completions[k]) / exposure[k] : 0
             var f = soloRate > 0 ? rate / soloRate : Double(k)
             if k == 1 { f = 1 }
-            if completions[k] == 0 {
+            if completions[k] == 0 && k > 1 {
                 warnings.append("no chat ended while an agent held \(k): F(\(k)) is taken as F(\(k - 1))")
                 f = previousF
             } else if completions[k] < thinSample {
@@ -189,16 +202,32 @@ public struct HandoffFit: Sendable {
             emailAfterAbandon: abandonedTotal == 0 ? nil : Double(abandonedWithEmail) / Double(abandonedTotal), warnings: warnings)
     }
 
-    /// The durations of the chats no other chat of their agent overlapped.
+    /// The durations of the closed chats no other chat of their agent overlapped (in start order,
+    /// a chat is alone when it starts after every earlier one ended and ends before the next starts).
     private static func soloChats(_ chats: [(start: Double, end: Double?)]) -> [Double] {
-        let closed = chats.compactMap { c in c.end.map { (c.start, $0) } }.sorted { $0.0 < $1.0 }
-        let all = chats.map { ($0.start, $0.end ?? .infinity) }.sorted { $0.0 < $1.0 }
+        let sorted = chats.map { ($0.start, $0.end ?? .infinity) }.sorted { $0.0 < $1.0 }
         var out: [Double] = []
-        for (start, end) in closed {
-            let overlapped = all.contains { other in other.0 < end && other.1 > start && !(other.0 == start && other.1 == end) }
-            if !overlapped { out.append(end - start) }
+        var endedBefore = -Double.infinity  // the latest end among the earlier chats
+        for (i, chat) in sorted.enumerated() {
+            let nextStart = i + 1 < sorted.count ? sorted[i + 1].0 : .infinity
+            if chat.0 >= endedBefore, chat.1 <= nextStart, chat.1.isFinite { out.append(chat.1 - chat.0) }
+            endedBefore = max(endedBefore, chat.1)
         }
         return out
+    }
+
+    /// Seconds of `[from, to]` that fall in interval `i` (of `length` seconds) of some day,
+    /// counted day by day only at the two ends.
+    static func coverage(of i: Int, length: Double, from: Double, to: Double) -> Double {
+        guard to > from else { return 0 }
+        func overlap(day: Double) -> Double {
+            let lo = max(from, day + Double(i) * length), hi = min(to, day + Double(i + 1) * length)
+            return max(0, hi - lo)
+        }
+        let firstDay = (from / 86_400).rounded(.down) * 86_400, lastDay = (to / 86_400).rounded(.down) * 86_400
+        if firstDay == lastDay { return overlap(day: firstDay) }
+        let between = max(0, (lastDay - firstDay) / 86_400 - 1)
+        return overlap(day: firstDay) + between * length + overlap(day: lastDay)
     }
 
     /// The median of a right-censored sample by Kaplan–Meier, or `nil` when the curve stays above 1/2.
@@ -276,7 +305,11 @@ public struct HandoffFit: Sendable {
         if let emailAfterHours { y += "  emailAfterHours: \(n(emailAfterHours))   # of \(afterHours) after-hours answers\n" }
         if let emailAfterAbandon { y += "  emailAfterAbandon: \(n(emailAfterAbandon))\n" }
         y += "routing: pickup                        # assumed: the reference platform's manual pick-up\n"
-        y += "admission: agentOnline                 # assumed: requests wait while an agent is online (plan needs it)\n"
+        if afterHours > 0 {
+            y += "admission: freeSlot                    # the contract's rule, which answered \(afterHours) requests after hours; plan needs agentOnline\n"
+        } else {
+            y += "admission: agentOnline                 # assumed: requests wait while an agent is online (plan needs it)\n"
+        }
         y += "# after hours: \(afterHours) of \(requests) requests (\(n(requests > 0 ? Double(afterHours) / Double(requests) : 0))) got the email form\n"
         y += "run: {horizon: 24h, warmup: 1h, replications: 10, seed: 1}\n"
         return y

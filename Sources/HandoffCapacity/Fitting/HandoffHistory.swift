@@ -15,6 +15,9 @@ import HandoffWorkload
 ///
 /// What a row means, from its timestamps first and its status where they are silent:
 /// - status `after-hours` (also `after_hours`, `afterHours`): answered with the email form;
+///
+/// Times of day (the arrival rates) are the timestamps' own: `requested_at` with its offset, UTC
+/// when it has none or `Z`.
 /// - picked up: served (ended at `resolved_at`, or still open at the end of the export);
 /// - not picked up but ended (`resolved_at`, or status `abandoned` / `cancelled`): the visitor
 ///   gave up after waiting until `resolved_at`;
@@ -32,6 +35,9 @@ public struct HandoffHistory: Sendable {
         public var line: Int
         /// Seconds since 1970-01-01 UTC.
         public var requested: Double
+        /// The offset from UTC `requested_at` was written with, seconds (0 for `Z` or none): its
+        /// time of day is the team's local one.
+        public var utcOffset: Double
         public var outcome: Outcome
         public var leftEmail: Bool
     }
@@ -41,6 +47,16 @@ public struct HandoffHistory: Sendable {
 
     /// The canonical column names.
     public static let columnNames = ["id", "requested_at", "picked_up_at", "resolved_at", "assigned_agent_id", "status", "user_email"]
+
+    /// Problems with a `--columns` map: names that are not canonical ones.
+    public static func unknownColumns(_ map: [String: String]) -> [String] {
+        map.keys.sorted().filter { !columnNames.contains($0) }.map { "'\($0)' is not one of \(columnNames.joined(separator: ", "))" }
+    }
+
+    /// Status spellings, lower-cased.
+    static let afterHoursStatuses: Set<String> = ["after-hours", "after_hours", "afterhours"]
+    static let endedStatuses: Set<String> = ["abandoned", "cancelled", "canceled", "resolved"]
+    static let knownStatuses = afterHoursStatuses.union(endedStatuses).union(["pending", "active"])
 
     /// The latest timestamp in the history: where open chats and waiting requests are censored.
     public var end: Double {
@@ -62,9 +78,7 @@ public struct HandoffHistory: Sendable {
         func report(_ message: String, line: Int, column: Int) {
             issues.append(InputError.Issue(location: SourceLocation(file: file, line: line, column: column), path: "", message: message))
         }
-        for key in columns.keys where !columnNames.contains(key) {
-            report("--columns names '\(key)', which is not one of \(columnNames.joined(separator: ", "))", line: 1, column: 1)
-        }
+        for problem in unknownColumns(columns) { report("--columns: \(problem)", line: 1, column: 1) }
         let header = document.header.map(\.text)
         func index(_ name: String) -> Int? { header.firstIndex(of: columns[name] ?? name) }
         for name in ["requested_at", "status", "picked_up_at", "resolved_at", "assigned_agent_id", "user_email"] where index(name) == nil {
@@ -91,8 +105,7 @@ public struct HandoffHistory: Sendable {
             }
             let statusCell = row[status]
             let statusText = statusCell.text.lowercased()
-            let known = ["pending", "active", "resolved", "abandoned", "cancelled", "canceled", "after-hours", "after_hours", "afterhours"]
-            let statusKnown = known.contains(statusText)
+            let statusKnown = knownStatuses.contains(statusText)
             if !statusKnown {
                 report("status '\(statusCell.text)' is not one of pending, active, resolved, abandoned, cancelled, after-hours", line: statusCell.line, column: statusCell.column)
             }
@@ -100,7 +113,7 @@ public struct HandoffHistory: Sendable {
             let endedCell = time(resolvedAt, required: false)
             guard statusKnown, let requestedCell, let requested = requestedCell, let pickedCell, let endedCell else { continue }
             let outcome: Outcome
-            if ["after-hours", "after_hours", "afterhours"].contains(statusText) {
+            if afterHoursStatuses.contains(statusText) {
                 outcome = .afterHours
             } else if let picked = pickedCell {
                 guard picked >= requested else {
@@ -123,12 +136,15 @@ public struct HandoffHistory: Sendable {
                     continue
                 }
                 outcome = .abandoned(at: ended)
-            } else if ["abandoned", "cancelled", "canceled", "resolved"].contains(statusText) {
+            } else if endedStatuses.contains(statusText) {
                 outcome = .abandoned(at: nil)
             } else {
                 outcome = .waiting
             }
-            records.append(Record(line: row[0].line, requested: requested, outcome: outcome, leftEmail: !row[emailAt].text.isEmpty))
+            records.append(
+                Record(
+                    line: row[0].line, requested: requested, utcOffset: Self.utcOffset(row[requestedAt].text), outcome: outcome,
+                    leftEmail: !row[emailAt].text.isEmpty))
         }
         if records.isEmpty && issues.isEmpty { report("the file has a header but no handoffs", line: 1, column: 1) }
         if !issues.isEmpty {
@@ -139,6 +155,19 @@ public struct HandoffHistory: Sendable {
 
     /// Seconds since the Unix epoch, or `nil` when `text` is no timestamp of the documented
     /// forms: the engine's ISO-8601 reader, and without a zone, UTC.
+    /// The zone offset a timestamp was written with, seconds east of UTC: `+01`, `+0100`,
+    /// `+01:00`, `-05`; 0 for `Z` or none. For a text ``timestamp(_:)`` read.
+    static func utcOffset(_ text: String) -> Double {
+        let b = Array(text.utf8)
+        guard b.count > 19 else { return 0 }
+        // The zone follows the seconds and their fraction: the last + or - after the time.
+        guard let sign = b[19...].lastIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) else { return 0 }
+        let digits = b[(sign + 1)...].filter { $0 != UInt8(ascii: ":") }.map { Int($0) - 48 }
+        guard digits.count == 2 || digits.count == 4, digits.allSatisfy({ (0...9).contains($0) }) else { return 0 }
+        let seconds = (digits[0] * 10 + digits[1]) * 3600 + (digits.count == 4 ? (digits[2] * 10 + digits[3]) * 60 : 0)
+        return Double(b[sign] == UInt8(ascii: "+") ? seconds : -seconds)
+    }
+
     static func timestamp(_ text: String) -> Double? {
         guard let t = Timestamp(iso8601: text) ?? Timestamp(iso8601: text + "Z") else { return nil }
         return Double(t.milliseconds) / 1000

@@ -94,7 +94,7 @@ public struct PlanCell: Sendable, Encodable {
         /// C/A or the shared-rate chain) that misses a target, or by the Erlang bound (instant
         /// notification, no slowdown) missing one by more than the screening margin.
         case screenedOut
-        /// Not simulated: more agents than a feasible cell with the same maxChats and mode.
+        /// Not simulated: more agents than a feasible cell with the same maxChats, mode and routing.
         case dominated
     }
 
@@ -188,9 +188,16 @@ public struct CapacityPlanner: Sendable {
     /// Erlang bound where only its notification or pick-up time keep it from one and nothing
     /// slows down, else none.
     func screening(_ cell: LoadProfile) -> (summary: AnalyticSummary, source: String, exact: Bool)? {
-        let (reference, _) = cell.analyticReference()
+        let (reference, reasons) = cell.analyticReference()
         if let reference, reference.formula != .erlangB { return (reference.summary, reference.formula.rawValue, true) }
-        guard !cell.agentGroups.contains(where: { cell.conversation.hasSlowdown(maxChats: $0.maxChats) }) else { return nil }
+        if reasons.count == 1, reasons[0].hasPrefix(LoadProfile.unstable) {
+            // Exact and unstable: the queue grows without bound, every target is missed.
+            let never = AnalyticSummary(
+                waitProbability: 1, meanWaitSeconds: .infinity, serviceLevel: 0, abandonmentRate: 0, occupancy: 1, waitP90Seconds: .infinity,
+                waitP99Seconds: .infinity)
+            return (never, "unstable", true)
+        }
+        guard !cell.slowsDown else { return nil }
         var instant = cell
         for g in instant.agentGroups.indices {
             instant.agentGroups[g].notification = .instant
@@ -217,7 +224,7 @@ public struct CapacityPlanner: Sendable {
                             simulated: nil, verdict: .screenedOut, reason: "")
                         if settled {
                             cell.verdict = .dominated
-                            cell.reason = "more agents than a feasible configuration with the same maxChats"
+                            cell.reason = "more agents than a feasible configuration with the same maxChats, notification and routing"
                             cells.append(cell)
                             continue
                         }
@@ -242,11 +249,11 @@ public struct CapacityPlanner: Sendable {
         return cells
     }
 
-    /// For each (routing, notification, agents) with at least three maxChats valued, the maxChats
-    /// with the least mean wait when it is strictly inside the swept list and strictly better
-    /// than both ends: the point past which more chats per agent make waits worse. Values are
-    /// exact where the cell had an exact result, else the simulated mean (cells without either
-    /// are left out).
+    /// For each (routing, notification, agents) whose every swept maxChats (three or more) has a
+    /// value, the maxChats with the least mean wait when it is neither the smallest nor the
+    /// largest swept and strictly better than both: the point past which more chats per agent
+    /// make waits worse. Values are exact where the cell had an exact result, else the simulated
+    /// mean; a row with a cell that has neither (dominated, not simulated) names no optimum.
     public static func optima(_ cells: [PlanCell]) -> [PlanOptimum] {
         var rows: [String: [PlanCell]] = [:]
         var order: [String] = []
@@ -257,19 +264,20 @@ public struct CapacityPlanner: Sendable {
         }
         var found: [PlanOptimum] = []
         for key in order {
-            let valued = rows[key]!.compactMap { cell -> (Int, Double, Bool)? in
+            let row = rows[key]!.sorted { $0.maxChats < $1.maxChats }
+            let valued = row.compactMap { cell -> (Int, Double, Bool)? in
                 if cell.analyticIsExact, let wait = cell.analytic?.meanWaitSeconds { return (cell.maxChats, wait, true) }
                 if let wait = cell.simulated?[.meanWaitSeconds]?.mean { return (cell.maxChats, wait, false) }
                 return nil
-            }.sorted { $0.0 < $1.0 }
-            guard valued.count >= 3, let best = valued.indices.min(by: { valued[$0].1 < valued[$1].1 }),
+            }
+            guard valued.count == row.count, valued.count >= 3, valued.allSatisfy({ $0.1.isFinite || $0.1 == .infinity }),
+                let best = valued.indices.min(by: { valued[$0].1 < valued[$1].1 }),
                 best > 0, best < valued.count - 1,
                 valued[best].1 < valued[0].1, valued[best].1 < valued[valued.count - 1].1
             else { continue }
-            let first = rows[key]![0]
             found.append(
                 PlanOptimum(
-                    routing: first.routing, notification: first.notification, agents: first.agents, bestMaxChats: valued[best].0,
+                    routing: row[0].routing, notification: row[0].notification, agents: row[0].agents, bestMaxChats: valued[best].0,
                     meanWaitByMaxChats: valued.map { PlanOptimum.Point(maxChats: $0.0, meanWaitSeconds: $0.1, exact: $0.2) }))
         }
         return found

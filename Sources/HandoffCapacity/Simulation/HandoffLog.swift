@@ -24,7 +24,7 @@ extension HandoffLogRow {
     /// The table in `widget_handoffs`' column names; timestamps ISO-8601 UTC from ``epoch``,
     /// ids made from the numbers (the same run gives the same file).
     public static func csv(_ rows: [HandoffLogRow]) -> CSVTable {
-        var table = CSVTable(header: ["id", "requested_at", "picked_up_at", "resolved_at", "assigned_agent_id", "status", "user_email"])
+        var table = CSVTable(header: HandoffHistory.columnNames)
         func time(_ seconds: Double?) -> String {
             seconds.map { Timestamp(milliseconds: epoch.milliseconds + Int64(($0 * 1000).rounded())).iso8601 } ?? ""
         }

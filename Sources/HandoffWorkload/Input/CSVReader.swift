@@ -27,18 +27,20 @@ package struct CSVDocument: Sendable {
         var line = 1, column = 1
         var fieldLine = 1, fieldColumn = 1
         var quoted = false, inQuotes = false, afterQuote = false, badRecord = false
+        var lastFieldQuoted = false
         var scalars = text.unicodeScalars[...]
 
         func endField() {
             record.append(Cell(text: String(field), line: fieldLine, column: fieldColumn))
             field = .init()
+            lastFieldQuoted = quoted
             quoted = false
             afterQuote = false
             fieldLine = line
             fieldColumn = column
         }
         func endRecord() {
-            let blank = record.count == 1 && record[0].text.isEmpty && !quoted
+            let blank = record.count == 1 && record[0].text.isEmpty && !lastFieldQuoted
             if !blank && !badRecord { records.append(record) }
             record = []
             badRecord = false
