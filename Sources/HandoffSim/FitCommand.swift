@@ -53,6 +53,12 @@ struct FitCommand: ParsableCommand {
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
+    /// Makes the directory a file is to be written into, as the report writer does.
+    static func createParent(of path: String) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    }
+
     static func columnMap(_ text: String) -> [String: String]? {
         var map: [String: String] = [:]
         for pair in text.split(separator: ",") {
@@ -92,6 +98,7 @@ struct FitCommand: ParsableCommand {
             return
         }
         do {
+            try Self.createParent(of: output)
             try yaml.write(toFile: output, atomically: true, encoding: .utf8)
         } catch {
             FileHandle.standardError.write(Data("error: could not write \(output): \(error)\n".utf8))

@@ -170,6 +170,7 @@ struct SimulateCommand: ParsableCommand {
         if let handoffLog {
             do {
                 let rows = try CapacitySimulator(profile: profile).handoffLog()
+                try FitCommand.createParent(of: handoffLog)
                 try HandoffLogRow.csv(rows).text.write(toFile: handoffLog, atomically: true, encoding: .utf8)
                 print("handoff log: \(handoffLog) (\(rows.count) handoffs of replication 1)")
             } catch let error as SimulationError {

@@ -165,11 +165,37 @@ struct ProfileLoadingTests {
             ["simulate", "/nonexistent/profile.yaml"],
             ["plan", "--arrival-rate", "60", "--handle-time", "720"],
             ["plan", "--arrival-rate", "60", "--handle-time", "720", "--target-sl", "0.8", "--admission", "freeSlot"],
+            ["plan", "--arrival-rate", "60", "--handle-time", "720", "--target-sl", "0.8", "--routings", "leastBusy,sideways"],
+            ["simulate", "--arrival-rate", "60", "--agents", "3", "--handle-time", "720", "--routing", "roundRobin"],
+            ["fit", "/nonexistent/handoffs.csv"],
+            ["fit", Repository.path("scenarios/capacity/handle-times.csv")],
+            ["fit", Repository.path("scenarios/capacity/handle-times.csv"), "--columns", "nope=x"],
+            ["fit", Repository.path("scenarios/capacity/handle-times.csv"), "--interval", "7"],
         ]
         for arguments in cases {
             let (status, stderr, _) = try await runBinary(binary, arguments)
             #expect(status == 2, "\(arguments): exit \(status), \(stderr)")
             #expect(!stderr.isEmpty)
         }
+    }
+
+    /// The two commands of the README: a history written by `simulate --handoff-log`, fitted
+    /// by `fit` into a profile that `simulate` runs again.
+    @Test(.enabled(if: Repository.binary != nil, "needs the built handoff-sim"))
+    func cliWritesAHistoryAndFitsIt() async throws {
+        let binary = try #require(Repository.binary)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (logged, logError, logOut) = try await runBinary(
+            binary, ["simulate", Repository.path("scenarios/capacity/shared-desk.yaml"), "--replications", "1", "--handoff-log", dir + "/h/handoffs.csv", "--report-dir", dir + "/r"])
+        #expect(logged == 0, "\(logError)")
+        #expect(logOut.contains("handoff log: \(dir)/h/handoffs.csv"))
+        let (fitted, fitError, _) = try await runBinary(binary, ["fit", dir + "/h/handoffs.csv", "--output", dir + "/p/fitted.yaml"])
+        #expect(fitted == 0, "\(fitError)")
+        #expect(fitError.contains("warning: the history covers 1.0 days"))
+        let profile = try ProfileLoader.load(file: dir + "/p/fitted.yaml")
+        #expect(profile.agentGroups.first?.count == 5 && profile.agentGroups.first?.maxChats == 3)
+        let (again, againError, _) = try await runBinary(binary, ["simulate", dir + "/p/fitted.yaml", "--replications", "2", "--report-dir", dir + "/r2"])
+        #expect(again == 0, "\(againError)")
     }
 }
