@@ -32,6 +32,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Interval of the day for the arrival rates, minutes; divides 24 h (default 60).")
     var interval: Double = 60
 
+    @Option(help: "When the export was taken (ISO-8601, e.g. 2026-01-12T00:00:00Z): open chats and waiting requests are censored there, and arrival rates count the time up to it. Default: the file's latest timestamp.")
+    var until: String?
+
     @Option(help: "Write the profile here instead of standard output.")
     var output: String?
 
@@ -42,6 +45,9 @@ struct FitCommand: ParsableCommand {
         var problems: [String] = []
         if !(interval.isFinite && interval >= 1 && interval <= 1440) || (1440 / interval).rounded() * interval != 1440 {
             problems.append("--interval must divide 24 h into whole intervals (e.g. 15, 30, 60 minutes), found \(NumberText.compact(interval))")
+        }
+        if let until, HandoffHistory.timestamp(until) == nil {
+            problems.append("--until '\(until)' is not a timestamp (e.g. 2026-01-12T00:00:00Z or 2026-01-12 00:00:00+00)")
         }
         if let columns {
             if let map = Self.columnMap(columns) {
@@ -86,7 +92,7 @@ struct FitCommand: ParsableCommand {
         }
         let fit: HandoffFit
         do {
-            fit = try HandoffFit.fit(records, interval: interval * 60)
+            fit = try HandoffFit.fit(records, interval: interval * 60, until: until.flatMap(HandoffHistory.timestamp))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

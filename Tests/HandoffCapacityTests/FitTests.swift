@@ -183,6 +183,16 @@ struct FitTests {
                 #expect(abs(HandoffFit.coverage(of: i, length: 3600, from: from, to: to) - slow) < 1e-6, "\(from)…\(to) interval \(i)")
             }
         }
+        // The export's time: a chat still open is censored there, not at the last timestamp.
+        let open = try HandoffHistory.parse(
+            header + "2026-01-05T09:00:00Z,2026-01-05T09:00:00Z,2026-01-05T09:10:00Z,a,resolved,\n2026-01-05T09:05:00Z,2026-01-05T09:05:00Z,,a,active,\n",
+            file: "o.csv")
+        let atLast = try HandoffFit.fit(open)
+        let atExport = try HandoffFit.fit(open, until: try #require(HandoffHistory.timestamp("2026-01-05T10:05:00Z")))
+        #expect(abs(atLast.levels[0].hours - 5.0 / 60) < 1e-9)  // 9:00–9:05 alone; 9:10 is the latest timestamp
+        #expect(abs(atExport.levels[0].hours - 60.0 / 60) < 1e-9)  // and the open chat alone from 9:10 to 10:05
+        #expect(throws: HandoffFit.Failure.self) { try HandoffFit.fit(open, until: try #require(HandoffHistory.timestamp("2026-01-05T09:06:00Z"))) }
+
         // A quoted empty cell is a cell, not a blank line.
         #expect(CSVDocument.parse("a,b\n\"\"\n", file: "q.csv").issues.first?.message == "1 cells where the header has 2")
     }

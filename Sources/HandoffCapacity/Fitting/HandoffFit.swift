@@ -1,4 +1,5 @@
 import Foundation
+import HandoffEngine
 import HandoffWorkload
 
 /// A load profile estimated from a team's own handoff history (`handoff-sim fit`).
@@ -74,13 +75,20 @@ public struct HandoffFit: Sendable {
         public var description: String
     }
 
-    /// - Parameter interval: the length of an interval of the day, seconds; divides 24 h.
+    /// - Parameters:
+    ///   - interval: the length of an interval of the day, seconds; divides 24 h.
+    ///   - until: when the export was taken (seconds since the epoch): chats still open and
+    ///     requests still waiting are censored there, and the arrival rates count the time up to
+    ///     it. Default: the history's latest timestamp.
     /// - Throws: ``Failure`` when no handoff was picked up and resolved (nothing says who the
-    ///   agents are or how long a chat takes).
-    public static func fit(_ history: HandoffHistory, interval: Double = 3600) throws(Failure) -> HandoffFit {
+    ///   agents are or how long a chat takes), or when `until` is before the latest timestamp.
+    public static func fit(_ history: HandoffHistory, interval: Double = 3600, until: Double? = nil) throws(Failure) -> HandoffFit {
         let records = history.records
         let first = records.map(\.requested).min() ?? 0
-        let last = max(history.end, first)
+        if let until, until < history.end {
+            throw Failure(description: "--until is before the history's latest timestamp (\(Timestamp(milliseconds: Int64(history.end * 1000)).iso8601))")
+        }
+        let last = max(until ?? history.end, first)
         var warnings: [String] = []
 
         // Arrivals per interval of the (local) day, over the time the history covers each.

@@ -168,7 +168,7 @@ public struct HandoffHistory: Sendable {
         return Double(b[sign] == UInt8(ascii: "+") ? seconds : -seconds)
     }
 
-    static func timestamp(_ text: String) -> Double? {
+    public static func timestamp(_ text: String) -> Double? {
         guard let t = Timestamp(iso8601: text) ?? Timestamp(iso8601: text + "Z") else { return nil }
         return Double(t.milliseconds) / 1000
     }
