@@ -80,6 +80,31 @@ struct SharedRateSimulationTests {
         #expect(!pickUp.sharesRate && pickUp.progressRate(chats: 2) == 1 && pickUp.chatDuration(work: 100, concurrency: 2) == 200)
     }
 
+    /// Message gaps are work, done at the chat's speed, re-timed when the load changes. One
+    /// agent, two chats that share one chat's speed (F = 1, 1), 100 s of work each, the first
+    /// response after 60 s of work, the second request δ after the first (δ < 40 s): the first
+    /// chat's reply comes at δ + 2·(60 − δ) = 120 − δ, the second's 120 s after it began, so the
+    /// mean first response is 120 − δ/2. (Gaps timed at the speed when scheduled would give a
+    /// mean of 90, wall-clock gaps 60.) The seed is the first whose two seconds of arrivals hold
+    /// exactly two requests; δ is read from the handoff log of the same run.
+    @Test func messagesFollowTheChatsSpeed() async throws {
+        var profile = textbook(ratePerHour: 1, agents: 1, maxChats: 2, handle: 100, hours: 1, warmup: 0, replications: 1)
+        profile.arrivals = .piecewise(LoadProfile.RateTable(entries: [.init(start: 0, ratePerHour: 3600), .init(start: 2, ratePerHour: 0)]))
+        profile.conversation = LoadProfile.Conversation(
+            handleTime: .constant(100), concurrency: .shared(throughput: [1, 1]),
+            messages: LoadProfile.Messages(firstResponse: .constant(60), thinkTime: .constant(30), perChat: 1))
+        var delta: Double?
+        for seed in 1...200 as ClosedRange<UInt64> {
+            profile.run.seed = seed
+            let rows = try CapacitySimulator(profile: profile).handoffLog()
+            if rows.count == 2 { delta = rows[1].requested - rows[0].requested; break }
+        }
+        let d = try #require(delta, "no seed in 200 gave exactly two requests")
+        let result = try await simulate(profile)
+        let first = try #require(result.summary[.firstResponseSeconds]).mean
+        #expect(abs(first - (120 - d / 2)) < 0.01, "mean first response \(first) s, expected \(120 - d / 2) (δ = \(d) s)")
+    }
+
     @Test func chainIsNamedWhereItDoesNotApply() {
         var profile = Self.models[0].1
         profile.agentGroups.append(LoadProfile.AgentGroup(name: "second", count: 1, maxChats: 2))

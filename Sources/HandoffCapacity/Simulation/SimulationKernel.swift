@@ -27,6 +27,7 @@ import HandoffWorkload
 ///   agent keeps its work clock (work-seconds done per chat since it started, advancing at
 ///   F(k)/k), each chat ends when the clock reaches its start reading plus its work, and one
 ///   completion event per agent, rescheduled on every change, ends the chat closest to done;
+///   message gaps are work too, so each chat's next message is re-timed with it;
 /// - a waiting visitor whose patience runs out ends the chat (`endChat` → abandoned);
 /// - shifts start and end (`setStatus` available / offline; open chats continue).
 ///
@@ -57,6 +58,12 @@ struct SimulationKernel {
         var bucket: Int32
         /// Its row in ``log`` (−1: not logged).
         var logRow: Int32 = -1
+        /// Shared model: the agent's work-clock reading at which the chat's next message is due
+        /// (its gaps are work, done at the chat's speed), whether one is due, and the generation
+        /// of its message event (stale when the agent's load re-timed it).
+        var messageDue = 0.0
+        var messagePending = false
+        var messageGeneration: UInt32 = 0
     }
 
     struct AgentState {
@@ -316,6 +323,8 @@ struct SimulationKernel {
     @inline(__always)
     private mutating func release(_ v: Int) {
         visitors[v].logRow = -1
+        visitors[v].messagePending = false
+        visitors[v].messageGeneration &+= 1
         visitors[v].generation &+= 1
         visitors[v].handoff = nil
         visitors[v].agent = -1
@@ -425,41 +434,52 @@ struct SimulationKernel {
             log![Int(visitors[v].logRow)].agent = a + 1
             log![Int(visitors[v].logRow)].status = .active
         }
-        let end: Double
         if sharesRate {
-            // Ends when the agent's work clock (just brought up to now) has advanced by its work.
+            // Ends when the agent's work clock (just brought up to now) has advanced by its work;
+            // its first message when the clock has advanced by the first gap.
             visitors[v].serviceEnd = agents[a].workClock + visitors[v].person.work
             agentChats[a * chatStride + Int(agents[a].active) - 1] = Int32(v)
-            scheduleSharedCompletion(a)
-            end = .infinity  // not known yet: messages stop when the chat does
-        } else {
-            let behaviour = groups[Int(agents[a].group)].behaviour
-            end = now + behaviour.chatDuration(work: visitors[v].person.work, concurrency: Int(agents[a].active))
-            visitors[v].serviceEnd = end
-            queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
+            if let first = visitorBehaviour.joined(&visitors[v].person, at: 0, chatEnd: .infinity) {
+                visitors[v].messageDue = agents[a].workClock + first
+                visitors[v].messagePending = true
+            }
+            retimeSharedChats(a)
+            return
         }
-        if let first = visitorBehaviour.joined(&visitors[v].person, at: now, chatEnd: end, pace: messagePace(a)) {
+        let behaviour = groups[Int(agents[a].group)].behaviour
+        let end = now + behaviour.chatDuration(work: visitors[v].person.work, concurrency: Int(agents[a].active))
+        visitors[v].serviceEnd = end
+        queue.schedule(.serviceEnd, at: end, subject: Int32(v), generation: visitors[v].generation)
+        if let first = visitorBehaviour.joined(&visitors[v].person, at: now, chatEnd: end) {
             queue.schedule(.message, at: first, subject: Int32(v), generation: visitors[v].generation)
         }
     }
 
-    /// Message gaps stretch as the chat slows: 1 / (F(k)/k) under the shared model, 1 otherwise.
-    @inline(__always)
-    private func messagePace(_ a: Int) -> Double {
-        sharesRate ? 1 / groups[Int(agents[a].group)].behaviour.progressRate(chats: Int(agents[a].active)) : 1
-    }
-
     /// Shared model: (re)schedules agent `a`'s next completion — its chat with the least work
-    /// left, at the current speed — and makes any earlier one stale. Call after its load changed.
-    private mutating func scheduleSharedCompletion(_ a: Int) {
+    /// left — and each of its chats' next message, at the speed of its current load, making the
+    /// earlier events stale. Call after its load changed (its work clock is current then).
+    private mutating func retimeSharedChats(_ a: Int) {
         agents[a].completionGeneration &+= 1
         let active = Int(agents[a].active)
         guard active > 0 else { return }
-        var least = Double.infinity
-        for i in 0..<active { least = min(least, visitors[Int(agentChats[a * chatStride + i])].serviceEnd) }
         let rate = groups[Int(agents[a].group)].behaviour.progressRate(chats: active)
+        var least = Double.infinity
+        for i in 0..<active {
+            let v = Int(agentChats[a * chatStride + i])
+            least = min(least, visitors[v].serviceEnd)
+            if visitors[v].messagePending { scheduleSharedMessage(v, clock: agents[a].workClock, rate: rate) }
+        }
         let at = now + max(0, least - agents[a].workClock) / rate
         queue.schedule(.sharedServiceEnd, at: at, subject: Int32(a), generation: agents[a].completionGeneration)
+    }
+
+    /// Shared model: visitor `v`'s next message at its agent's current speed, given the work
+    /// clock's reading now; an earlier message event becomes stale.
+    @inline(__always)
+    private mutating func scheduleSharedMessage(_ v: Int, clock: Double, rate: Double) {
+        visitors[v].messageGeneration &+= 1
+        let at = now + max(0, visitors[v].messageDue - clock) / rate
+        queue.schedule(.message, at: at, subject: Int32(v), generation: visitors[v].messageGeneration)
     }
 
     /// Shared model: agent `a`'s completion event; ends its chat with the least work left.
@@ -505,7 +525,7 @@ struct SimulationKernel {
         accrueAgent(a)
         if sharesRate { try removeSharedChat(v, of: a) }
         agents[a].active -= 1
-        if sharesRate { scheduleSharedCompletion(a) }
+        if sharesRate { retimeSharedChats(a) }
         updatePool(a)
         release(v)
         if routing.isAutomatic {
@@ -516,7 +536,12 @@ struct SimulationKernel {
     }
 
     private mutating func postMessage(_ v: Int, generation: UInt32) throws(SimulationError) {
-        guard visitors[v].generation == generation, visitors[v].agent >= 0, let ref = visitors[v].handoff else { return }
+        if sharesRate {
+            guard visitors[v].messagePending, visitors[v].messageGeneration == generation else { return }
+        } else {
+            guard visitors[v].generation == generation else { return }
+        }
+        guard visitors[v].agent >= 0, let ref = visitors[v].handoff else { return }
         let fromAgent = visitorBehaviour.nextSender(visitors[v].person) == .agent
         calls.postMessage += 1
         do {
@@ -526,9 +551,21 @@ struct SimulationKernel {
             throw .engine("postMessage", error, at: now)
         }
         if visitors[v].person.messagesSent == 0 { stats.recordFirstResponse(bucket: visitors[v].bucket, delay: now - visitors[v].person.arrival) }
-        let chatEnd = sharesRate ? Double.infinity : visitors[v].serviceEnd
-        if let next = visitorBehaviour.messageSent(&visitors[v].person, at: now, chatEnd: chatEnd, pace: messagePace(Int(visitors[v].agent))) {
-            queue.schedule(.message, at: next, subject: Int32(v), generation: generation)
+        guard sharesRate else {
+            if let next = visitorBehaviour.messageSent(&visitors[v].person, at: now, chatEnd: visitors[v].serviceEnd) {
+                queue.schedule(.message, at: next, subject: Int32(v), generation: generation)
+            }
+            return
+        }
+        // The next gap is work too: from the agent's work clock as it reads now.
+        let a = Int(visitors[v].agent)
+        let rate = groups[Int(agents[a].group)].behaviour.progressRate(chats: Int(agents[a].active))
+        let clock = agents[a].workClock + (now - agents[a].lastChange) * rate
+        if let gap = visitorBehaviour.messageSent(&visitors[v].person, at: 0, chatEnd: .infinity) {
+            visitors[v].messageDue = clock + gap
+            scheduleSharedMessage(v, clock: clock, rate: rate)
+        } else {
+            visitors[v].messagePending = false
         }
     }
 

@@ -97,14 +97,14 @@ public struct VisitorBehaviour: Sendable {
 
     /// An agent took the chat at `now`; it will end at `chatEnd` (`.infinity` when not known
     /// yet). Returns when the first chat message (the agent's first response) is due, or `nil`
-    /// when no message falls inside the chat or none are modelled. `pace` stretches the gap
-    /// (a chat worked at half speed has `pace` 2).
+    /// when no message falls inside the chat or none are modelled. (A driver whose chats change
+    /// speed passes 0 and `.infinity` and reads the result as a gap of work.)
     @inlinable @inline(__always)
-    public func joined(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double, pace: Double = 1) -> Double? {
+    public func joined(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double) -> Double? {
         precondition(visitor.state == .asking || visitor.state == .waiting, "a visitor was taken twice")
         visitor.state = .chatting
         guard let firstResponse, messagesPerChat > 0 else { return nil }
-        let first = now + firstResponse.sample(&visitor.random) * pace
+        let first = now + firstResponse.sample(&visitor.random)
         return first < chatEnd ? first : nil
     }
 
@@ -117,10 +117,10 @@ public struct VisitorBehaviour: Sendable {
     /// The message due now was sent; returns when the next one is due (after a think time), or
     /// `nil` when the chat's messages are done or the next would fall after `chatEnd`.
     @inlinable @inline(__always)
-    public func messageSent(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double, pace: Double = 1) -> Double? {
+    public func messageSent(_ visitor: inout VirtualVisitor, at now: Double, chatEnd: Double) -> Double? {
         visitor.messagesSent += 1
         guard visitor.state == .chatting, visitor.messagesSent < messagesPerChat, let thinkTime else { return nil }
-        let next = now + thinkTime.sample(&visitor.random) * pace
+        let next = now + thinkTime.sample(&visitor.random)
         return next < chatEnd ? next : nil
     }
 
