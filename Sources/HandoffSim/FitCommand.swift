@@ -59,12 +59,6 @@ struct FitCommand: ParsableCommand {
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
-    /// Makes the directory a file is to be written into, as the report writer does.
-    static func createParent(of path: String) throws {
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-    }
-
     static func columnMap(_ text: String) -> [String: String]? {
         var map: [String: String] = [:]
         for pair in text.split(separator: ",") {
@@ -104,12 +98,21 @@ struct FitCommand: ParsableCommand {
             return
         }
         do {
-            try Self.createParent(of: output)
-            try yaml.write(toFile: output, atomically: true, encoding: .utf8)
+            try yaml.writeFile(output)
         } catch {
             FileHandle.standardError.write(Data("error: could not write \(output): \(error)\n".utf8))
             throw ExitCode(2)
         }
         print("profile: \(output) (\(fit.requests) requests over \(NumberText.fixed(fit.days, 1)) days)")
+    }
+}
+
+extension String {
+    /// Writes the text to `path`, making its directory first (as the report writer does for
+    /// `--report-dir`): `simulate --handoff-log` and `fit --output`.
+    func writeFile(_ path: String) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        try write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

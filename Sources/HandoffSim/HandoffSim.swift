@@ -14,7 +14,7 @@ struct HandoffSim: AsyncParsableCommand {
         abstract: "Verify, serve and plan capacity for live-chat human handoff.",
         discussion: """
             Exit status: 0 when every check passed, 1 when a check failed, 2 when the input \
-            (a scenario file or a flag) is invalid and nothing was run, or when the reports \
+            (a scenario, profile or history file, or a flag) is invalid and nothing was run, or when the reports \
             could not be written.
             """,
         version: version,

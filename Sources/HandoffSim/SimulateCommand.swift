@@ -170,8 +170,7 @@ struct SimulateCommand: ParsableCommand {
         if let handoffLog {
             do {
                 let rows = try CapacitySimulator(profile: profile).handoffLog()
-                try FitCommand.createParent(of: handoffLog)
-                try HandoffLogRow.csv(rows).text.write(toFile: handoffLog, atomically: true, encoding: .utf8)
+                try HandoffLogRow.csv(rows).text.writeFile(handoffLog)
                 print("handoff log: \(handoffLog) (\(rows.count) handoffs of replication 1)")
             } catch let error as SimulationError {
                 FileHandle.standardError.write(Data("error: the simulation stopped: \(error)\n".utf8))

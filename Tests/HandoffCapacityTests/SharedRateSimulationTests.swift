@@ -67,39 +67,54 @@ struct SharedRateSimulationTests {
         #expect(missed.count >= 4, "the slowdown went unnoticed: only \(missed) rejected")
     }
 
-    /// A chat that is alone again speeds up: one agent, two chats of work 100 s each under F = [1, 1]
-    /// (two chats share one chat's speed) take 200 s together, not 100 + 200 s as a pick-up factor of 2 would say.
-    @Test func sharedSpeedChangesWhenTheLoadDoes() {
+    /// The per-chat speed an agent's behaviour gives: F(k)/k under the shared model (the last
+    /// factor past maxChats), 1 under the pick-up model, whose slowdown is in the duration.
+    @Test func behavioursGiveEachChatsSpeed() {
         let behaviour = AgentBehaviour(
             LoadProfile.AgentGroup(name: "a", count: 1, maxChats: 2), conversation: .init(handleTime: .constant(100), concurrency: .shared(throughput: [1, 1])))
         #expect(behaviour.sharesRate)
         #expect(behaviour.progressRate(chats: 1) == 1)
         #expect(behaviour.progressRate(chats: 2) == 0.5)
-        #expect(behaviour.progressRate(chats: 3) == 0.5)  // past maxChats: the last
+        #expect(behaviour.progressRate(chats: 3) == 0.5)
         let pickUp = AgentBehaviour(LoadProfile.AgentGroup(name: "a", count: 1, maxChats: 2), conversation: .init(handleTime: .constant(100), slowdown: [1, 2]))
         #expect(!pickUp.sharesRate && pickUp.progressRate(chats: 2) == 1 && pickUp.chatDuration(work: 100, concurrency: 2) == 200)
     }
 
-    /// Message gaps are work, done at the chat's speed, re-timed when the load changes. One
-    /// agent, two chats that share one chat's speed (F = 1, 1), 100 s of work each, the first
-    /// response after 60 s of work, the second request δ after the first (δ < 40 s): the first
-    /// chat's reply comes at δ + 2·(60 − δ) = 120 − δ, the second's 120 s after it began, so the
-    /// mean first response is 120 − δ/2. (Gaps timed at the speed when scheduled would give a
-    /// mean of 90, wall-clock gaps 60.) The seed is the first whose two seconds of arrivals hold
-    /// exactly two requests; δ is read from the handoff log of the same run.
-    @Test func messagesFollowTheChatsSpeed() async throws {
+    /// One agent with two slots, requests only in the first two seconds, 100 s of work a chat,
+    /// seeded so that exactly two requests come, δ apart (read from the run's handoff log).
+    static func twoChats(_ concurrency: LoadProfile.Conversation.Concurrency, messages: LoadProfile.Messages? = nil) throws -> (LoadProfile, Double, [HandoffLogRow]) {
         var profile = textbook(ratePerHour: 1, agents: 1, maxChats: 2, handle: 100, hours: 1, warmup: 0, replications: 1)
         profile.arrivals = .piecewise(LoadProfile.RateTable(entries: [.init(start: 0, ratePerHour: 3600), .init(start: 2, ratePerHour: 0)]))
-        profile.conversation = LoadProfile.Conversation(
-            handleTime: .constant(100), concurrency: .shared(throughput: [1, 1]),
-            messages: LoadProfile.Messages(firstResponse: .constant(60), thinkTime: .constant(30), perChat: 1))
-        var delta: Double?
+        profile.conversation = LoadProfile.Conversation(handleTime: .constant(100), concurrency: concurrency, messages: messages)
         for seed in 1...200 as ClosedRange<UInt64> {
             profile.run.seed = seed
             let rows = try CapacitySimulator(profile: profile).handoffLog()
-            if rows.count == 2 { delta = rows[1].requested - rows[0].requested; break }
+            if rows.count == 2 { return (profile, rows[1].requested - rows[0].requested, rows) }
         }
-        let d = try #require(delta, "no seed in 200 gave exactly two requests")
+        throw SimulationError("no seed in 200 gave exactly two requests")
+    }
+
+    /// A chat speeds up again when the other ends. With F = 1, 1 both run at half speed while
+    /// together: the first ends at 200 − δ, and the second, 100 − δ done by then, at 200; the
+    /// pick-up model with factors 1, 2 ends them at 100 and δ + 200, fixed when taken.
+    @Test func aChatSpeedsUpWhenTheOtherEnds() throws {
+        let (_, d, shared) = try Self.twoChats(.shared(throughput: [1, 1]))
+        let t = shared[0].requested
+        #expect(abs((shared[0].ended ?? 0) - (t + 200 - d)) < 1e-6 && abs((shared[1].ended ?? 0) - (t + 200)) < 1e-6, "\(shared)")
+        let (_, e, fixed) = try Self.twoChats(.atPickUp(slowdown: [1, 2]))
+        let u = fixed[0].requested
+        #expect(abs((fixed[0].ended ?? 0) - (u + 100)) < 1e-6 && abs((fixed[1].ended ?? 0) - (u + e + 200)) < 1e-6, "\(fixed)")
+    }
+
+    /// Message gaps are work, done at the chat's speed, re-timed when the load changes. Two
+    /// chats sharing one chat's speed (F = 1, 1), the first response after 60 s of work, the
+    /// second request δ after the first (δ < 40 s): the first chat's reply comes at
+    /// δ + 2·(60 − δ) = 120 − δ, the second's 120 s after it began, so the mean first response is
+    /// 120 − δ/2. (Gaps timed at the speed when scheduled would give a mean of 90, wall-clock
+    /// gaps 60.)
+    @Test func messagesFollowTheChatsSpeed() async throws {
+        let (profile, d, _) = try Self.twoChats(
+            .shared(throughput: [1, 1]), messages: LoadProfile.Messages(firstResponse: .constant(60), thinkTime: .constant(30), perChat: 1))
         let result = try await simulate(profile)
         let first = try #require(result.summary[.firstResponseSeconds]).mean
         #expect(abs(first - (120 - d / 2)) < 0.01, "mean first response \(first) s, expected \(120 - d / 2) (δ = \(d) s)")

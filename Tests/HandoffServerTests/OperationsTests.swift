@@ -240,7 +240,7 @@ import Testing
             done.signal()
         }
         reader.start()
-        writeWhole(long, to: writeEnd)
+        #expect(writeWhole(long, to: writeEnd))
         close(writeEnd)
         #expect(done.wait(timeout: .now() + 10) == .success, "the reader did not see the end of the pipe")
         #expect(received.withLock { $0 } == long.utf8.count)
@@ -248,7 +248,7 @@ import Testing
         var broken: [Int32] = [0, 0]
         #expect(pipe(&broken) == 0)
         close(broken[0])
-        writeWhole("nobody reads this\n", to: broken[1])  // EPIPE: dropped, the process goes on
+        #expect(!writeWhole("nobody reads this\n", to: broken[1]))  // EPIPE: dropped, the process goes on
         close(broken[1])
     }
 }

@@ -320,6 +320,18 @@ struct SimulationKernel {
         visitorOfHandoff[ref.index] = Int32(v)
     }
 
+    /// Moves visitor `v`'s row of the handoff log on to `status`, when there is a log.
+    @inline(__always)
+    private mutating func updateLog(_ v: Int, _ status: HandoffState, pickedUp: Double? = nil, ended: Double? = nil, agent: Int? = nil, leftEmail: Bool? = nil) {
+        guard log != nil, visitors[v].logRow >= 0 else { return }
+        let r = Int(visitors[v].logRow)
+        log![r].status = status
+        if let pickedUp { log![r].pickedUp = pickedUp }
+        if let ended { log![r].ended = ended }
+        if let agent { log![r].agent = agent }
+        if let leftEmail { log![r].leftEmail = leftEmail }
+    }
+
     @inline(__always)
     private mutating func release(_ v: Int) {
         visitors[v].logRow = -1
@@ -379,11 +391,7 @@ struct SimulationKernel {
         guard ended == .abandoned else { throw .inconsistent("ending a waiting chat gave \(String(describing: ended)), not abandoned", at: now) }
         leaveQueue()
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .abandoned, emailLead: leavesEmail)
-        if log != nil, visitors[v].logRow >= 0 {
-            log![Int(visitors[v].logRow)].ended = now
-            log![Int(visitors[v].logRow)].status = .abandoned
-            log![Int(visitors[v].logRow)].leftEmail = leavesEmail
-        }
+        updateLog(v, .abandoned, ended: now, leftEmail: leavesEmail)
         release(v)
     }
 
@@ -429,11 +437,7 @@ struct SimulationKernel {
         updatePool(a)
         stats.recordWait(bucket: visitors[v].bucket, wait: now - visitors[v].person.arrival, outcome: .served)
         visitors[v].agent = Int32(a)
-        if log != nil, visitors[v].logRow >= 0 {
-            log![Int(visitors[v].logRow)].pickedUp = now
-            log![Int(visitors[v].logRow)].agent = a + 1
-            log![Int(visitors[v].logRow)].status = .active
-        }
+        updateLog(v, .active, pickedUp: now, agent: a + 1)
         if sharesRate {
             // Ends when the agent's work clock (just brought up to now) has advanced by its work;
             // its first message when the clock has advanced by the first gap.
@@ -516,10 +520,7 @@ struct SimulationKernel {
         } catch {
             throw .engine("resolve", error, at: now)
         }
-        if log != nil, visitors[v].logRow >= 0 {
-            log![Int(visitors[v].logRow)].ended = now
-            log![Int(visitors[v].logRow)].status = .resolved
-        }
+        updateLog(v, .resolved, ended: now)
         stats.advance(to: now)
         stats.busySlots -= 1
         accrueAgent(a)

@@ -106,27 +106,31 @@ public struct APIKey: Hashable, Sendable {
 
     private static let schemeBytes = Array(scheme.utf8)
 
-    /// The lookup prefix of a well-formed key.
-    /// Read by bytes (every widget request makes one); `String.dropFirst` walks Characters.
+    /// The lookup prefix of a well-formed key (of anything else, the characters where it would be).
     public static func prefix(of raw: String) -> String {
-        let utf8 = raw.utf8
-        let start = scheme.utf8.count
-        guard utf8.count >= start + prefixLength, utf8.allSatisfy({ $0 < 0x80 }) else {
-            return String(raw.dropFirst(scheme.count).prefix(prefixLength))
+        var bytes = raw
+        let ascii = bytes.withUTF8 { utf8 in
+            utf8.count >= schemeBytes.count + prefixLength && utf8.allSatisfy({ $0 < 0x80 }) ? prefix(ascii: utf8) : nil
         }
-        let from = utf8.index(utf8.startIndex, offsetBy: start)
-        return String(Substring(utf8[from..<utf8.index(from, offsetBy: prefixLength)]))
+        return ascii ?? String(raw.dropFirst(scheme.count).prefix(prefixLength))
+    }
+
+    /// The prefix read by bytes (every widget request makes one; `String.dropFirst` walks
+    /// Characters). `utf8` is ASCII and at least scheme plus prefix long.
+    static func prefix(ascii utf8: UnsafeBufferPointer<UInt8>) -> String {
+        let start = schemeBytes.count
+        return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<start + prefixLength]), as: UTF8.self)
     }
 
     /// The SHA-256 digest of a raw key, as stored in ``keyDigest``.
     public static func digest(of raw: String) -> [UInt8] {
-        Array(sha256(raw))
+        var raw = raw
+        return Array(raw.withUTF8(sha256))
     }
 
-    /// SHA-256 of the key's UTF-8, hashed in place (no copy into an array first).
-    static func sha256(_ raw: String) -> SHA256Digest {
-        var raw = raw
-        return raw.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    /// SHA-256 of a key's UTF-8, hashed in place (no copy into an array first).
+    static func sha256(_ utf8: UnsafeBufferPointer<UInt8>) -> SHA256Digest {
+        SHA256.hash(data: UnsafeRawBufferPointer(utf8))
     }
 
     /// Whether `raw`'s digest is this key's, compared in constant time: every byte is looked at
@@ -162,9 +166,7 @@ public struct WidgetKey: Sendable {
         var rawKey = rawKey
         let parts = rawKey.withUTF8 { utf8 -> (String, SHA256Digest)? in
             guard APIKey.isWellFormed(utf8) else { return nil }
-            let start = APIKey.scheme.utf8.count
-            let prefix = String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<start + APIKey.prefixLength]), as: UTF8.self)
-            return (prefix, SHA256.hash(data: UnsafeRawBufferPointer(utf8)))
+            return (APIKey.prefix(ascii: utf8), APIKey.sha256(utf8))
         }
         guard let parts else { return nil }
         (prefix, digest) = parts

@@ -61,7 +61,7 @@ public struct ServerLogHandler: LogHandler {
     /// disk) is dropped — a log line never stops the server. Foundation's `FileHandle.write`
     /// traps on such errors.
     public static let standardError: @Sendable (String) -> Void = { line in
-        standardErrorLock.withLock { _ in writeWhole(line, to: 2) }
+        _ = standardErrorLock.withLock { _ in writeWhole(line, to: 2) }
     }
 
     private static let standardErrorLock = Mutex(())
@@ -79,11 +79,12 @@ public struct ServerLogHandler: LogHandler {
 }
 
 /// `write(2)` until the whole text is out, again after an interruption; on any other error the
-/// rest is dropped.
-func writeWhole(_ text: String, to descriptor: Int32) {
+/// rest is dropped. Returns whether all of it was written.
+@discardableResult
+func writeWhole(_ text: String, to descriptor: Int32) -> Bool {
     var text = text
-    text.withUTF8 { bytes in
-        guard let base = bytes.baseAddress else { return }
+    return text.withUTF8 { bytes in
+        guard let base = bytes.baseAddress else { return true }
         var offset = 0
         while offset < bytes.count {
             #if canImport(Glibc)
@@ -96,8 +97,9 @@ func writeWhole(_ text: String, to descriptor: Int32) {
             } else if written < 0 && errno == EINTR {
                 continue
             } else {
-                return
+                return false
             }
         }
+        return true
     }
 }
