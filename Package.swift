@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "HandoffMeasurement", targets: ["HandoffMeasurement"]),
         .library(name: "HandoffScenarios", targets: ["HandoffScenarios"]),
         .library(name: "HandoffCapacity", targets: ["HandoffCapacity"]),
+        .library(name: "HandoffPostgres", targets: ["HandoffPostgres"]),
         .library(name: "HandoffServer", targets: ["HandoffServer"]),
         .library(name: "HandoffTestSupport", targets: ["HandoffTestSupport"]),
     ],
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     ],
     targets: [
         // MARK: Libraries
@@ -92,6 +94,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HandoffPostgres",
+            dependencies: [
+                "HandoffEngine",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HandoffServer",
             dependencies: [
                 "HandoffEngine",
@@ -119,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "HandoffSim",
             dependencies: [
-                "HandoffScenarios", "HandoffCapacity", "HandoffServer", "HandoffWorkload", "HandoffMeasurement", "HandoffClient", "HandoffEngine",
+                "HandoffScenarios", "HandoffCapacity", "HandoffServer", "HandoffPostgres", "HandoffWorkload", "HandoffMeasurement", "HandoffClient", "HandoffEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,6 +178,15 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HandoffPostgresTests",
+            dependencies: [
+                "HandoffPostgres", "HandoffEngine", "HandoffTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -61,8 +61,14 @@ public struct LoginChallenge: Hashable, Sendable {
     public let passwordHash: PasswordHash
 
     /// A decoy of the given cost: its digest is all zeros, which no PBKDF2 output is in practice.
-    static func decoy(iterations: Int) -> PasswordHash {
+    public static func decoy(iterations: Int) -> PasswordHash {
         PasswordHash(salt: Array("handoff-login-decoy".utf8), iterations: iterations, digest: [UInt8](repeating: 0, count: PasswordHash.digestBytes))
+    }
+
+    /// The challenge for an email no account has: a decoy of the given cost (a store that
+    /// looks accounts up outside a core passes the costliest account's).
+    public static func unknownAccount(iterations: Int) -> LoginChallenge {
+        LoginChallenge(userID: nil, passwordHash: decoy(iterations: iterations))
     }
 }
 
@@ -151,6 +157,21 @@ public struct APIKey: Hashable, Sendable {
     public static func rawKey(fromRandomBytes bytes: [UInt8]) -> String {
         precondition(bytes.count == secretHexDigits / 2, "an API key needs 32 random bytes")
         return scheme + bytes.hexString
+    }
+
+    /// A key from its stored fields (prefix and digest; the raw key is never stored).
+    public init(
+        id: APIKeyID, tenantID: TenantID, keyPrefix: String, keyDigest: [UInt8], name: String, createdAt: Timestamp,
+        expiresAt: Timestamp?, lastUsed: Timestamp?
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.keyPrefix = keyPrefix
+        self.keyDigest = keyDigest
+        self.name = name
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsed = lastUsed
     }
 }
 

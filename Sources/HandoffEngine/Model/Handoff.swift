@@ -97,6 +97,28 @@ public struct Handoff: Hashable, Sendable {
 
     /// `pickedUpAt − requestedAt`, once picked up.
     public var wait: Duration? { pickedUpAt.map { $0 - requestedAt } }
+
+    /// A handoff from its stored fields (a database store's rows).
+    public init(
+        id: HandoffID, tenantID: TenantID, chatID: ChatID, state: HandoffState, requestedAt: Timestamp, pickedUpAt: Timestamp?,
+        resolvedAt: Timestamp?, assignedAgentID: AgentID?, resolvedBy: Resolver?, userEmail: String?, userMessage: String?,
+        conversationHistory: [ChatTurn], lastUserMessage: String?, metadata: [String: String]
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.chatID = chatID
+        self.state = state
+        self.requestedAt = requestedAt
+        self.pickedUpAt = pickedUpAt
+        self.resolvedAt = resolvedAt
+        self.assignedAgentID = assignedAgentID
+        self.resolvedBy = resolvedBy
+        self.userEmail = userEmail
+        self.userMessage = userMessage
+        self.conversationHistory = conversationHistory
+        self.lastUserMessage = lastUserMessage
+        self.metadata = metadata
+    }
 }
 
 /// What a widget sends to ask for a human.
@@ -132,4 +154,17 @@ public struct Message: Hashable, Sendable {
     /// Strictly increasing within a handoff (a message in the same millisecond as the previous
     /// one is stamped one millisecond later), so "since this timestamp" never skips or repeats.
     public var timestamp: Timestamp
+
+    /// A message from its stored fields.
+    public init(
+        id: MessageID, handoffID: HandoffID, sequence: Int, senderType: SenderType, senderID: AgentID?, content: String, timestamp: Timestamp
+    ) {
+        self.id = id
+        self.handoffID = handoffID
+        self.sequence = sequence
+        self.senderType = senderType
+        self.senderID = senderID
+        self.content = content
+        self.timestamp = timestamp
+    }
 }
