@@ -184,8 +184,12 @@ let package = Package(
         .testTarget(
             name: "HandoffPostgresTests",
             dependencies: [
-                "HandoffPostgres", "HandoffEngine", "HandoffTestSupport",
+                "HandoffPostgres", "HandoffEngine", "HandoffTestSupport", "HandoffServer", "HandoffScenarios", "HandoffClient", "HandoffWorkload",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HandoffEngine
+import HandoffPostgres
 import HandoffScenarios
 import HandoffServer
 import HandoffWorkload
@@ -13,15 +14,25 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the live handoff server: the wire API (docs/api.md) over HTTP and WebSocket.",
         discussion: """
             Serves the widget and agent endpoints, the agent socket /api/ws, the widget \
-            socket /api/widget/ws, /health and Prometheus /metrics on one port, over the \
-            in-memory store (its data is gone when the server stops). Stops gracefully on \
-            SIGINT or SIGTERM: in-flight requests finish, sockets close with 1000.
+            socket /api/widget/ws, /health and Prometheus /metrics on one port. Stops \
+            gracefully on SIGINT or SIGTERM: in-flight requests finish, sockets close with 1000.
+
+            The store is in memory (its data is gone when the server stops) unless \
+            --database-url (or DATABASE_URL) names a PostgreSQL database, e.g. \
+            postgres://handoff:secret@127.0.0.1:5432/handoff. Then the schema is migrated at \
+            start, every change is durable, and several `serve` processes may share the \
+            database: a pick-up made through one is seen by sockets on the others, and two \
+            agents racing through different processes never both win. While the database is \
+            down, requests that need it get 503 {"error": "Service unavailable, try again"} \
+            within --database-timeout; the server recovers by itself when it is back.
 
             --fixtures loads tenants, API keys, accounts and agents with the stable ids the \
             scenarios expect. It takes a fixtures file, a scenario file (the fixtures it \
             names and its inline tenants) or a directory of them, and may be repeated; \
             `--fixtures scenarios/` serves every tenant of the shipped scenarios, so \
-            `handoff-sim run --target http://127.0.0.1:8080` can run them all.
+            `handoff-sim run --target http://127.0.0.1:8080` can run them all. On a database \
+            the fixtures are loaded only where missing: a restart, or a second process with \
+            the same file, changes nothing and fails nothing.
 
             --public DIR serves the files of DIR at the root (GET /widget.js → DIR/widget.js; \
             no directory listings, nothing under /api/), for a widget script that takes its \
@@ -44,8 +55,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port; 0 picks a free one (logged once bound).")
     var port: Int = 8080
 
-    @Option(help: "PostgreSQL store URL (or DATABASE_URL). Not available in this build: the server runs on the memory store only.")
+    @Option(help: ArgumentHelp("PostgreSQL database to serve from (or DATABASE_URL): postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require].", valueName: "url"))
     var databaseURL: String?
+
+    @Option(help: "Most connections to the database this process opens.")
+    var databasePoolSize: Int = 16
+
+    @Option(help: ArgumentHelp("Longest a database call may take before the request gets 503, e.g. 5s.", valueName: "duration"))
+    var databaseTimeout: String = "5s"
 
     @Option(
         help: ArgumentHelp(
@@ -75,10 +92,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level '\(logLevel)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         _ = try Self.grace(endChatGrace)
-        if let databaseURL = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !databaseURL.isEmpty {
-            throw ValidationError(
-                "PostgreSQL store not available in this build (--database-url / DATABASE_URL is set); unset it to serve from memory")
+        if let url = effectiveDatabaseURL {
+            do {
+                _ = try DatabaseURL.configuration(url)
+            } catch {
+                throw ValidationError("--database-url / DATABASE_URL: \(error)")
+            }
         }
+        guard (1...1000).contains(databasePoolSize) else {
+            throw ValidationError("--database-pool-size must be between 1 and 1000, found \(databasePoolSize)")
+        }
+        _ = try Self.databaseTimeout(databaseTimeout)
         // The server's own checks (port, secret length, …); without a secret a valid random one is made.
         let secret = Self.givenSecret(jwtSecret) ?? String(repeating: "0", count: ServerConfiguration.minimumSecretBytes)
         do {
@@ -108,10 +132,31 @@ struct ServeCommand: AsyncParsableCommand {
         let passwordPool = NIOThreadPool(numberOfThreads: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
         passwordPool.start()
         defer { passwordPool.shutdownGracefully { _ in } }
-        let store = MemoryHandoffStore(
-            configuration: .init(core: .init(endChatGrace: try Self.grace(endChatGrace)), passwordWork: ThreadPoolWork(pool: passwordPool)))
+        let core = HandoffCore.Configuration(endChatGrace: try Self.grace(endChatGrace))
+        guard let url = effectiveDatabaseURL else {
+            let store = MemoryHandoffStore(configuration: .init(core: core, passwordWork: ThreadPoolWork(pool: passwordPool)))
+            try await serve(store: store, fixtures: fixtures, existing: .fail, storeName: "memory", logger: logger)
+            return
+        }
+        let store = try PostgresHandoffStore(
+            url: url, poolSize: databasePoolSize,
+            configuration: .init(core: core, passwordWork: ThreadPoolWork(pool: passwordPool), timeout: try Self.databaseTimeout(databaseTimeout)),
+            logger: logger)
+        logger.info("Connecting to the database", metadata: ["url": "\(DatabaseURL.redacted(url))"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            await store.waitUntilReady()
+            defer { group.cancelAll() }
+            try await serve(store: store, fixtures: fixtures, existing: .keep, storeName: "postgres", logger: logger)
+        }
+    }
+
+    /// Loads the fixtures into `store` and serves it until stopped.
+    private func serve(
+        store: any HandoffStore, fixtures: Fixtures, existing: FixtureSeeder.Existing, storeName: String, logger: Logger
+    ) async throws {
         do {
-            try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now())
+            try await FixtureSeeder.seed(fixtures, into: store, now: SystemWallClock().now(), existing: existing)
         } catch {
             FileHandle.standardError.write(Data("error: cannot load the fixtures into the store: \(error)\n".utf8))
             throw ExitCode(2)
@@ -129,12 +174,31 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(
             jwtSecret: Self.secret(jwtSecret, logger: logger), host: host, port: port, publicDirectory: publicDirectory)
         if noRateLimit { configuration.rateLimits = .disabled }
-        logger.info("Starting handoff server", metadata: ["address": "http://\(host):\(port)", "store": "memory"])
+        logger.info("Starting handoff server", metadata: ["address": "http://\(host):\(port)", "store": "\(storeName)"])
         do {
             try await runServer(configuration: configuration, store: store, logger: logger)
         } catch let error as ServerConfigurationError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+    }
+
+    /// The flag, else a non-empty `DATABASE_URL`.
+    var effectiveDatabaseURL: String? {
+        if let databaseURL { return databaseURL }
+        if let env = ProcessInfo.processInfo.environment["DATABASE_URL"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// `--database-timeout`, checked.
+    static func databaseTimeout(_ text: String) throws -> Duration {
+        switch DurationText.parse(text) {
+        case .failure(let problem): throw ValidationError("--database-timeout: \(problem.message)")
+        case .success(let timeout):
+            guard timeout >= .milliseconds(100), timeout <= .seconds(300) else {
+                throw ValidationError("--database-timeout must be between 100ms and 5m, found '\(text)'")
+            }
+            return timeout
         }
     }
 

@@ -2,8 +2,8 @@
 /// task, with ids, salts and the time supplied by the store, and the events of each command
 /// published to subscribers in the order the commands took effect.
 ///
-/// Implementations: ``MemoryHandoffStore`` (the embedded default; a PostgreSQL store is
-/// planned). Every implementation must keep the core's guarantees under concurrency: two
+/// Implementations: ``MemoryHandoffStore`` (the embedded default) and the PostgreSQL store
+/// (`HandoffPostgres`). Every implementation must keep the core's guarantees under concurrency: two
 /// concurrent callers never both win a pick-up, and no interleaving may break
 /// ``HandoffCore/invariantViolations()``. Every implementation must pass the conformance suite
 /// in `HandoffTestSupport` (`StoreConformance.checks`).
@@ -77,10 +77,23 @@ public protocol HandoffStore: Sendable {
     /// ``HandoffCore/invariantViolations()`` of the stored state: empty when sound.
     func invariantViolations() async -> [String]
 
+    /// ``tenant(_:)``, ``user(_:)`` and ``session(_:)`` that tell "no such record" (`nil`) from
+    /// "the store cannot answer now" (``HandoffError/unavailable``: a database store whose
+    /// database is down). The defaults call the plain ones, which never fail.
+    func lookUpTenant(_ id: TenantID) async throws(HandoffError) -> Tenant?
+    func lookUpUser(_ id: UserID) async throws(HandoffError) -> User?
+    func lookUpSession(_ id: UserID) async throws(HandoffError) -> AccountSession?
+
     // MARK: Events
     /// A new subscription to every event from now on, in order, each numbered in its tenant's
     /// sequence (``PublishedEvent``).
     func subscribe() -> AsyncStream<PublishedEvent>
+}
+
+extension HandoffStore {
+    public func lookUpTenant(_ id: TenantID) async throws(HandoffError) -> Tenant? { await tenant(id) }
+    public func lookUpUser(_ id: UserID) async throws(HandoffError) -> User? { await user(id) }
+    public func lookUpSession(_ id: UserID) async throws(HandoffError) -> AccountSession? { await session(id) }
 }
 
 /// A login account to create; the store digests the password.

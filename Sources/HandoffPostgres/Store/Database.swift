@@ -81,8 +81,8 @@ public enum DatabaseURL {
         public let description: String
     }
 
-    /// - Parameter url: `postgres://` or `postgresql://`; `sslmode` `disable` (default on
-    ///   loopback), `prefer` or `require`.
+    /// - Parameter url: `postgres://` or `postgresql://`; `sslmode` `disable` (the default),
+    ///   `prefer` or `require`; `options=-c%20search_path%3Dname` for server settings.
     public static func configuration(_ url: String) throws(Invalid) -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), let scheme = components.scheme,
             scheme == "postgres" || scheme == "postgresql"
@@ -102,9 +102,39 @@ public enum DatabaseURL {
         case "require": tls = .require(.makeClientConfiguration())
         default: throw Invalid(description: "database URL '\(redacted(url))': sslmode '\(mode)' is not one of disable, prefer, require")
         }
-        return PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user.removingPercentEncoding ?? user,
             password: components.password.map { $0.removingPercentEncoding ?? $0 }, database: database, tls: tls)
+        if let options = components.queryItems?.first(where: { $0.name == "options" })?.value {
+            configuration.options.additionalStartupParameters = try settings(options, url: url)
+        }
+        for item in components.queryItems ?? [] where !["sslmode", "options"].contains(item.name) {
+            throw Invalid(description: "database URL '\(redacted(url))': unknown parameter '\(item.name)' (known: sslmode, options)")
+        }
+        return configuration
+    }
+
+    /// libpq's `options` parameter: `-c NAME=VALUE` settings (e.g. `-c search_path=handoff`),
+    /// sent as startup parameters.
+    static func settings(_ options: String, url: String) throws(Invalid) -> [(String, String)] {
+        var out: [(String, String)] = []
+        var tokens = options.split(whereSeparator: \.isWhitespace).map(String.init)[...]
+        while let token = tokens.popFirst() {
+            let setting: String
+            if token == "-c", let next = tokens.popFirst() {
+                setting = next
+            } else if token.hasPrefix("-c"), token.count > 2 {
+                setting = String(token.dropFirst(2))
+            } else {
+                throw Invalid(description: "database URL '\(redacted(url))': options must be '-c name=value' settings, found '\(token)'")
+            }
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw Invalid(description: "database URL '\(redacted(url))': option '\(setting)' is not name=value")
+            }
+            out.append((parts[0], parts[1]))
+        }
+        return out
     }
 
     /// The URL with its password replaced, for messages and logs.

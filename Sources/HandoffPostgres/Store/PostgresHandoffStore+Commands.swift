@@ -380,20 +380,28 @@ extension PostgresHandoffStore {
 
     // MARK: Queries
 
-    public func tenant(_ id: TenantID) async -> Tenant? {
-        try? await read(id) { core in core.tenant(id) }
+    public func tenant(_ id: TenantID) async -> Tenant? { try? await lookUpTenant(id) }
+    public func user(_ id: UserID) async -> User? { try? await lookUpUser(id) }
+    public func session(_ id: UserID) async -> AccountSession? { try? await lookUpSession(id) }
+
+    public func lookUpTenant(_ id: TenantID) async throws(HandoffError) -> Tenant? {
+        do {
+            return try await read(id) { core in core.tenant(id) }
+        } catch where error.code == .tenantNotFound {
+            return nil
+        }
     }
 
-    public func user(_ id: UserID) async -> User? {
-        guard let tenant = try? await tenant(ofUser: id) else { return nil }
-        guard let tenant else { return try? await staffCore().user(id) }
-        return try? await read(tenant) { core in core.user(id) }
+    public func lookUpUser(_ id: UserID) async throws(HandoffError) -> User? {
+        guard let tenant = try await tenant(ofUser: id) else { return nil }
+        guard let tenant else { return try await staffCore().user(id) }
+        return try await read(tenant) { core in core.user(id) }
     }
 
-    public func session(_ id: UserID) async -> AccountSession? {
-        guard let tenant = try? await tenant(ofUser: id) else { return nil }
-        guard let tenant else { return try? await staffCore().session(id) }
-        return try? await read(tenant) { core in core.session(id) }
+    public func lookUpSession(_ id: UserID) async throws(HandoffError) -> AccountSession? {
+        guard let tenant = try await tenant(ofUser: id) else { return nil }
+        guard let tenant else { return try await staffCore().session(id) }
+        return try await read(tenant) { core in core.session(id) }
     }
 
     public func widgetStatus(_ handoffID: HandoffID, tenant: TenantID) async throws(HandoffError) -> WidgetStatus {

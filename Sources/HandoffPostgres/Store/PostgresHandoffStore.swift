@@ -117,7 +117,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         var clientConfiguration = try DatabaseURL.configuration(url)
         clientConfiguration.options.maximumConnections = max(2, poolSize)
         clientConfiguration.options.connectTimeout = configuration.timeout
-        if let searchPath { clientConfiguration.options.additionalStartupParameters = [("search_path", searchPath)] }
+        if let searchPath { clientConfiguration.options.additionalStartupParameters.append(("search_path", searchPath)) }
         self.init(client: PostgresClient(configuration: clientConfiguration, backgroundLogger: logger), configuration: configuration, logger: logger)
     }
 

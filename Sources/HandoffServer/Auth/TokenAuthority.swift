@@ -80,7 +80,13 @@ struct TokenAuthority: Sendable {
             verified.remember(token, claim)
         }
         guard clock.now().milliseconds < claim.expiresAtMilliseconds else { throw .invalidToken }
-        guard let session = await store.session(claim.userID), session.user.tenantID == claim.tenantID else { throw .invalidToken }
+        let found: AccountSession?
+        do {
+            found = try await store.lookUpSession(claim.userID)
+        } catch {
+            throw .storeUnavailable
+        }
+        guard let session = found, session.user.tenantID == claim.tenantID else { throw .invalidToken }
         return (Identity(userID: session.user.id, tenantID: session.user.tenantID, role: session.user.role), session.tenantStatus)
     }
 }

@@ -42,7 +42,7 @@ struct AuthController {
         let identity = try context.requireIdentity()
         // The token was checked against the store a moment ago; an account removed since is
         // an expired token, as for every other agent route.
-        guard let user = await store.user(identity.userID) else { throw APIError.invalidToken }
+        guard let user = try await store.lookUpUser(identity.userID) else { throw APIError.invalidToken }
         return try JSONResponse.make(WireMapping.user(user))
     }
 

@@ -45,7 +45,7 @@ struct WidgetController {
 
     @Sendable func initialize(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (access, _) = try await authenticated(WidgetInitRequest.self, request, context)
-        guard let tenant = await store.tenant(access.tenant) else { throw HandoffError.invalidAPIKey }
+        guard let tenant = try await store.lookUpTenant(access.tenant) else { throw HandoffError.invalidAPIKey }
         return try JSONResponse.make(WireMapping.widgetInit(tenant))
     }
 

@@ -86,6 +86,8 @@ struct APIError: Error, HTTPResponseError, Sendable {
     static let notFound = APIError(.notFound, "Not found")
     static let webSocketRequired = APIError(.badRequest, "WebSocket upgrade required")
     static let internalError = APIError(.internalServerError, "Internal server error")
+    /// The store cannot answer now (its database is down): the same body as ``HandoffError/unavailable``'s.
+    static let storeUnavailable = APIError(.serviceUnavailable, HandoffError.unavailable.message)
 
     /// 400 with every problem found; `error` is the first problem's text, so a client that only
     /// shows `error` still shows something meaningful.
