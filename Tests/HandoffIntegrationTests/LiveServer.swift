@@ -22,32 +22,8 @@ enum LiveServer {
         var configuration = ServerConfiguration(jwtSecret: secret, host: "127.0.0.1", port: 0)
         configuration.rateLimits = .disabled
         configure(&configuration)
-        let serverConfiguration = configuration
-        // The bound port, or the end of the stream if the server stops first (it failed to start).
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         // No output and no metadata: the server must not depend on what a log handler keeps.
         let logger = Logger(label: "integration.server") { _ in SwiftLogNoOpLogHandler() }
-        let server = Task {
-            defer { listening.finish() }
-            try await runServer(
-                configuration: serverConfiguration, store: store, logger: logger,
-                onListening: { port in
-                    listening.yield(port)
-                    listening.finish()
-                })
-        }
-        defer { server.cancel() }
-        guard let bound = await ports.first(within: .seconds(20)), bound > 0 else {
-            server.cancel()
-            throw ServerDidNotStart()
-        }
-        let result = try await body("http://127.0.0.1:\(bound)")
-        server.cancel()
-        _ = await server.result
-        return result
-    }
-
-    struct ServerDidNotStart: Error, CustomStringConvertible {
-        var description: String { "the server did not report a listening port within 20 s (or stopped before it did)" }
+        return try await withServer(configuration: configuration, store: store, logger: logger, body)
     }
 }

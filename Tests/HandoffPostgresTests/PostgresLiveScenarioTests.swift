@@ -66,26 +66,7 @@ enum InProcessServer {
     static func with<T: Sendable>(store: any HandoffStore, _ body: (String) async throws -> T) async throws -> T {
         var configuration = ServerConfiguration(jwtSecret: secret, host: "127.0.0.1", port: 0)
         configuration.rateLimits = .disabled
-        let serverConfiguration = configuration
-        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "postgres.test.server") { _ in SwiftLogNoOpLogHandler() }
-        let server = Task {
-            defer { listening.finish() }
-            try await runServer(
-                configuration: serverConfiguration, store: store, logger: logger,
-                onListening: { port in
-                    listening.yield(port)
-                    listening.finish()
-                })
-        }
-        defer { server.cancel() }
-        guard let port = await ports.first(where: { _ in true }), port > 0 else {
-            Issue.record("the server did not start")
-            throw CancellationError()
-        }
-        let result = try await body("http://127.0.0.1:\(port)")
-        server.cancel()
-        _ = await server.result
-        return result
+        return try await withServer(configuration: configuration, store: store, logger: logger, body)
     }
 }

@@ -56,6 +56,55 @@ public func runServer(
     try await app.runService()
 }
 
+/// Serves on the configured address (port 0: a free one) while `body` runs with the server's
+/// base URL (`http://HOST:PORT`), then stops it and waits until it has stopped. For tests and
+/// tools that need a real listening server for a while, such as a bounded load run on
+/// loopback.
+/// - Throws: ``ServerDidNotStart`` when no port was bound within `startTimeout` (the port is
+///   taken, or the configuration is invalid), else what `body` throws.
+public func withServer<T: Sendable>(
+    configuration: ServerConfiguration, store: any HandoffStore, clock: any WallClock = SystemWallClock(), logger: Logger,
+    startTimeout: Duration = .seconds(20), _ body: (_ baseURL: String) async throws -> T
+) async throws -> T {
+    // The bound port, or the end of the stream if the server stops first (it failed to start).
+    let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+    let server = Task {
+        defer { listening.finish() }
+        try await runServer(
+            configuration: configuration, store: store, clock: clock, logger: logger,
+            onListening: { port in
+                listening.yield(port)
+                listening.finish()
+            })
+    }
+    guard let bound = await ports.first(within: startTimeout), bound > 0 else {
+        server.cancel()
+        let failure = await server.result
+        if case .failure(let error) = failure { throw ServerDidNotStart(timeout: startTimeout, cause: "\(error)") }
+        throw ServerDidNotStart(timeout: startTimeout, cause: nil)
+    }
+    let result: T
+    do {
+        result = try await body("http://\(configuration.host):\(bound)")
+    } catch {
+        server.cancel()
+        _ = await server.result
+        throw error
+    }
+    server.cancel()
+    _ = await server.result
+    return result
+}
+
+/// ``withServer(configuration:store:clock:logger:startTimeout:_:)`` found no listening port.
+public struct ServerDidNotStart: Error, CustomStringConvertible {
+    public let timeout: Duration
+    public let cause: String?
+    public var description: String {
+        "the server did not report a listening port within \(timeout)" + (cause.map { ": \($0)" } ?? " (or stopped before it did)")
+    }
+}
+
 // MARK: - Assembly
 
 /// Wires routers, middleware, controllers and services together. Middleware order (outermost
