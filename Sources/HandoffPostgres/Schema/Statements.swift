@@ -83,40 +83,48 @@ enum Statements {
 
     // MARK: Write
 
-    /// One command's changes as one statement, so one transaction that needs no lock held
-    /// across round trips: the tenant row's version is compared and bumped (`$2`), and every
-    /// other row is written only if that succeeded. No row back means another process moved
-    /// the tenant first: nothing was written, and the caller reloads and runs the command again.
-    /// The notification is sent when the statement commits.
+    /// The changes of one or several tenants as one statement, so one transaction that needs
+    /// no lock held across round trips. Each tenant's row is compared and bumped from the
+    /// version its changes were made at (`$1`, one record per tenant), and every other row is
+    /// written only for the tenants whose row moved; the statement returns those tenants. A
+    /// tenant missing from the answer was moved by another process first: nothing of it was
+    /// written, and its caller reloads and runs its commands again. Each written tenant's
+    /// notification is sent when the statement commits.
+    ///
+    /// Several tenants share a statement so that they share a commit: PostgreSQL serialises the
+    /// commits of transactions that notify, so a commit per command would cap every process's
+    /// writes at one commit's latency.
     static let write = """
         WITH t AS (
-          UPDATE tenants SET version = version + 1, name = $3, status = $4, routing = $5, settings = $6::jsonb,
-                 published_events = $7, latest_at = handoff_ts($8)
-          WHERE id = $1::uuid AND version = $2
-          RETURNING id
+          UPDATE tenants AS x SET version = x.version + 1, name = y.name, status = y.status, routing = y.routing, settings = y.settings,
+                 published_events = y.published_events, latest_at = handoff_ts(y.latest_ms)
+          FROM jsonb_to_recordset($1::jsonb) AS y(id uuid, version bigint, name text, status text, routing text, settings jsonb,
+               published_events bigint, latest_ms bigint, first_event bigint)
+          WHERE x.id = y.id AND x.version = y.version
+          RETURNING x.id, x.version, y.first_event, y.published_events
         ), u AS (
           INSERT INTO client_users (id, tenant_id, email, password_hash, first_name, last_name, role)
           SELECT x.id, x.tenant_id, x.email, x.password_hash, x.first_name, x.last_name, x.role
-          FROM jsonb_to_recordset($9::jsonb) AS x(id uuid, tenant_id uuid, email text, password_hash text, first_name text, last_name text, role text)
-          WHERE EXISTS (SELECT FROM t)
+          FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, tenant_id uuid, email text, password_hash text, first_name text, last_name text, role text)
+          WHERE x.tenant_id IN (SELECT id FROM t)
           ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, password_hash = EXCLUDED.password_hash,
             first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, role = EXCLUDED.role
         ), a AS (
           INSERT INTO human_agents (id, tenant_id, name, email, status, active_chats, max_chats, created_at, last_seen, idle_since, status_before_sweep)
           SELECT x.id, x.tenant_id, x.name, x.email, x.status, x.active_chats, x.max_chats, handoff_ts(x.created_ms),
                  handoff_ts(x.last_seen_ms), handoff_ts(x.idle_since_ms), x.status_before_sweep
-          FROM jsonb_to_recordset($10::jsonb) AS x(id uuid, tenant_id uuid, name text, email text, status text, active_chats integer,
+          FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, tenant_id uuid, name text, email text, status text, active_chats integer,
                max_chats integer, created_ms bigint, last_seen_ms bigint, idle_since_ms bigint, status_before_sweep text)
-          WHERE EXISTS (SELECT FROM t)
+          WHERE x.tenant_id IN (SELECT id FROM t)
           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, status = EXCLUDED.status,
             active_chats = EXCLUDED.active_chats, max_chats = EXCLUDED.max_chats, last_seen = EXCLUDED.last_seen,
             idle_since = EXCLUDED.idle_since, status_before_sweep = EXCLUDED.status_before_sweep
         ), k AS (
           INSERT INTO widget_api_keys (id, tenant_id, key_prefix, key_hash, name, created_at, expires_at, last_used)
           SELECT x.id, x.tenant_id, x.key_prefix, x.key_hash, x.name, handoff_ts(x.created_ms), handoff_ts(x.expires_ms), handoff_ts(x.last_used_ms)
-          FROM jsonb_to_recordset($11::jsonb) AS x(id uuid, tenant_id uuid, key_prefix text, key_hash text, name text, created_ms bigint,
+          FROM jsonb_to_recordset($4::jsonb) AS x(id uuid, tenant_id uuid, key_prefix text, key_hash text, name text, created_ms bigint,
                expires_ms bigint, last_used_ms bigint)
-          WHERE EXISTS (SELECT FROM t)
+          WHERE x.tenant_id IN (SELECT id FROM t)
           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, expires_at = EXCLUDED.expires_at, last_used = EXCLUDED.last_used
         ), h AS (
           INSERT INTO widget_handoffs (id, tenant_id, chat_id, status, requested_at, picked_up_at, resolved_at, assigned_agent_id, resolved_by,
@@ -124,10 +132,10 @@ enum Statements {
           SELECT x.id, x.tenant_id, x.chat_id, x.status, handoff_ts(x.requested_ms), handoff_ts(x.picked_up_ms), handoff_ts(x.resolved_ms),
                  x.assigned_agent_id, x.resolved_by, x.user_email, x.user_message, x.conversation_history, x.last_user_message, x.metadata,
                  handoff_ts(x.end_deadline_ms), x.end_message_id
-          FROM jsonb_to_recordset($12::jsonb) AS x(id uuid, tenant_id uuid, chat_id text, status text, requested_ms bigint, picked_up_ms bigint,
+          FROM jsonb_to_recordset($5::jsonb) AS x(id uuid, tenant_id uuid, chat_id text, status text, requested_ms bigint, picked_up_ms bigint,
                resolved_ms bigint, assigned_agent_id uuid, resolved_by text, user_email text, user_message text, conversation_history jsonb,
                last_user_message text, metadata jsonb, end_deadline_ms bigint, end_message_id uuid)
-          WHERE EXISTS (SELECT FROM t)
+          WHERE x.tenant_id IN (SELECT id FROM t)
           ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, picked_up_at = EXCLUDED.picked_up_at, resolved_at = EXCLUDED.resolved_at,
             assigned_agent_id = EXCLUDED.assigned_agent_id, resolved_by = EXCLUDED.resolved_by, user_email = EXCLUDED.user_email,
             user_message = EXCLUDED.user_message, conversation_history = EXCLUDED.conversation_history,
@@ -136,25 +144,27 @@ enum Statements {
         ), m AS (
           INSERT INTO widget_handoff_messages (id, handoff_id, sequence, sender_type, sender_id, content, timestamp)
           SELECT x.id, x.handoff_id, x.sequence, x.sender_type, x.sender_id, x.content, handoff_ts(x.timestamp_ms)
-          FROM jsonb_to_recordset($13::jsonb) AS x(id uuid, handoff_id uuid, sequence integer, sender_type text, sender_id uuid, content text,
-               timestamp_ms bigint)
-          WHERE EXISTS (SELECT FROM t)
+          FROM jsonb_to_recordset($6::jsonb) AS x(tenant_id uuid, id uuid, handoff_id uuid, sequence integer, sender_type text, sender_id uuid,
+               content text, timestamp_ms bigint)
+          WHERE x.tenant_id IN (SELECT id FROM t)
         ), c AS (
           INSERT INTO assistant_chats (chat_id, tenant_id, lines, wordy_messages)
           SELECT x.chat_id, x.tenant_id, x.lines, x.wordy_messages
-          FROM jsonb_to_recordset($14::jsonb) AS x(chat_id text, tenant_id uuid, lines jsonb, wordy_messages integer)
-          WHERE EXISTS (SELECT FROM t)
+          FROM jsonb_to_recordset($7::jsonb) AS x(chat_id text, tenant_id uuid, lines jsonb, wordy_messages integer)
+          WHERE x.tenant_id IN (SELECT id FROM t)
           ON CONFLICT (chat_id) DO UPDATE SET lines = EXCLUDED.lines, wordy_messages = EXCLUDED.wordy_messages
         ), e AS (
           INSERT INTO handoff_events (tenant_id, sequence, payload)
-          SELECT $1::uuid, x.sequence, x.payload
-          FROM jsonb_to_recordset($15::jsonb) AS x(sequence bigint, payload jsonb)
-          WHERE EXISTS (SELECT FROM t)
+          SELECT x.tenant_id, x.sequence, x.payload
+          FROM jsonb_to_recordset($8::jsonb) AS x(tenant_id uuid, sequence bigint, payload jsonb)
+          WHERE x.tenant_id IN (SELECT id FROM t)
         )
-        SELECT pg_notify('\(Migrations.channel)', $1 || ' ' || ($2 + 1)::text || ' ' || $16::text || ' ' || $7::text || ' ' || $17) FROM t
+        SELECT t.id::text,
+               pg_notify('\(Migrations.channel)', t.id::text || ' ' || t.version::text || ' ' || t.first_event::text || ' ' || t.published_events::text || ' ' || $9)
+        FROM t
         """
 
-    /// The rows one command changed, ready to write.
+    /// The rows one tenant's commands changed, ready to write.
     struct Changes {
         var users: [UserRow] = []
         var agents: [AgentRow] = []
@@ -169,39 +179,106 @@ enum Statements {
         }
     }
 
-    struct StoredEvent: Encodable {
+    /// One tenant's share of a write: its changes, its row as they leave it, and the version
+    /// they were made at.
+    struct TenantWrite: Sendable {
+        var tenant: Tenant
+        var publishedEvents: UInt64
+        var latest: Timestamp
+        var version: Int64
+        var changes: Changes
+    }
+
+    /// The tenant row's record in `$1`.
+    private struct TenantRecord: Encodable {
+        var id: String
+        var version: Int64
+        var name: String
+        var status: String
+        var routing: String
+        var settings: Tenant
+        var published_events: Int64
+        var latest_ms: Int64
+        var first_event: Int64
+    }
+
+    /// A row with the tenant whose write it belongs to, for tables without a tenant column.
+    private struct Owned<Row: Encodable>: Encodable {
+        var tenant: String
+        var row: Row
+
+        private enum Keys: String, CodingKey { case tenant_id }
+
+        func encode(to encoder: any Encoder) throws {
+            try row.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(tenant, forKey: .tenant_id)
+        }
+    }
+
+    private struct StoredEvent: Encodable {
+        var tenant_id: String
         var sequence: Int64
         var payload: EventRow
     }
 
-    /// Writes `changes` if the tenant is still at `version`. Returns whether it was.
-    static func write(
-        _ changes: Changes, tenant: Tenant, publishedEvents: UInt64, latest: Timestamp, version: Int64, origin: String,
-        on client: PostgresClient, logger: Logger
-    ) async throws -> Bool {
+    /// The prepared form of ``write``: parsed and planned once per connection.
+    struct WriteStatement: PostgresPreparedStatement {
+        static let name = "handoff_write_v1"
+        static let sql = Statements.write
+        typealias Row = String
+
+        var bindings: PostgresBindings
+
+        func makeBindings() throws -> PostgresBindings { bindings }
+        func decodeRow(_ row: PostgresRow) throws -> String {
+            let (id, _) = try row.decode((String, String).self)
+            return id
+        }
+    }
+
+    /// Writes each tenant's changes if that tenant is still at the write's version, all in one
+    /// statement. Returns the tenants that were (each tenant at most once in `writes`).
+    static func write(_ writes: [TenantWrite], origin: String, on client: PostgresClient, logger: Logger) async throws -> Set<TenantID> {
+        var tenants: [TenantRecord] = []
+        var users: [UserRow] = []
+        var agents: [AgentRow] = []
+        var keys: [APIKeyRow] = []
+        var handoffs: [HandoffRow] = []
+        var messages: [Owned<MessageRow>] = []
+        var chats: [AssistantChatRow] = []
+        var events: [StoredEvent] = []
+        for write in writes {
+            let id = write.tenant.id.description
+            let first = write.changes.events.first.map { Int64($0.sequence) } ?? Int64(write.publishedEvents) + 1
+            tenants.append(
+                TenantRecord(
+                    id: id, version: write.version, name: write.tenant.name, status: write.tenant.status.rawValue,
+                    routing: write.tenant.routing.rawValue, settings: write.tenant, published_events: Int64(write.publishedEvents),
+                    latest_ms: write.latest.milliseconds, first_event: first))
+            users += write.changes.users
+            agents += write.changes.agents
+            keys += write.changes.keys
+            handoffs += write.changes.handoffs
+            messages += write.changes.messages.map { Owned(tenant: id, row: $0) }
+            chats += write.changes.chats
+            events += write.changes.events.map { StoredEvent(tenant_id: id, sequence: Int64($0.sequence), payload: EventRow($0.event)) }
+        }
         var binds = PostgresBindings()
-        binds.append(tenant.id.description)
-        binds.append(version)
-        binds.append(tenant.name)
-        binds.append(tenant.status.rawValue)
-        binds.append(tenant.routing.rawValue)
-        binds.append(RowJSON.encode(tenant))
-        binds.append(Int64(publishedEvents))
-        binds.append(latest.milliseconds)
-        binds.append(RowJSON.encode(changes.users))
-        binds.append(RowJSON.encode(changes.agents))
-        binds.append(RowJSON.encode(changes.keys))
-        binds.append(RowJSON.encode(changes.handoffs))
-        binds.append(RowJSON.encode(changes.messages))
-        binds.append(RowJSON.encode(changes.chats))
-        binds.append(RowJSON.encode(changes.events.map { StoredEvent(sequence: Int64($0.sequence), payload: EventRow($0.event)) }))
-        let first = changes.events.first.map { Int64($0.sequence) } ?? Int64(publishedEvents) + 1
-        binds.append(first)
+        binds.append(RowJSON.encode(tenants))
+        binds.append(RowJSON.encode(users))
+        binds.append(RowJSON.encode(agents))
+        binds.append(RowJSON.encode(keys))
+        binds.append(RowJSON.encode(handoffs))
+        binds.append(RowJSON.encode(messages))
+        binds.append(RowJSON.encode(chats))
+        binds.append(RowJSON.encode(events))
         binds.append(origin)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: write, binds: binds), logger: logger)
-        var wrote = false
-        for try await _ in rows { wrote = true }
-        return wrote
+        var written: Set<TenantID> = []
+        for try await id in try await client.execute(WriteStatement(bindings: binds), logger: logger) {
+            if let tenant = TenantID(id) { written.insert(tenant) }
+        }
+        return written
     }
 
     /// The tenant's version now, or `nil` if it is not stored.

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import HandoffEngine
 import Logging
@@ -17,8 +18,15 @@ import Synchronization
 /// version, so the whole write commits or none of it does. If another process moved the tenant
 /// first, nothing is written; the core is rebuilt from the rows and the command runs again.
 /// So the commands of one tenant are serialised across every process (exactly one pick-up of a
-/// handoff wins, a slot is never given twice), tenants proceed in parallel, no lock is held
-/// across a round trip, and a command that wins costs one round trip.
+/// handoff wins, a slot is never given twice), tenants proceed in parallel, and no database
+/// lock is held across a round trip.
+///
+/// **Batches.** Commands of a tenant that arrive while its last write is in flight queue, and
+/// the next holder of the tenant's lock runs them all, one after another on the core, and
+/// writes them with one compare-and-set; none is answered before that write committed. Writes
+/// of different tenants that wait at the same time share a statement too (``WriteCombiner``).
+/// So under load a round trip and a commit carry many commands, where PostgreSQL would
+/// otherwise serialise one notifying commit per command.
 ///
 /// A command that changes nothing (a refused pick-up, say) checks the version before it answers,
 /// so its answer is never based on a stale cache. Reads are answered from the cache, which the
@@ -44,11 +52,14 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         public var timeout: Duration
         /// How often a command is run again after another process moved its tenant first.
         public var maxAttempts: Int
+        /// Write statements this process runs at once; writes that arrive meanwhile share the
+        /// next one (``WriteCombiner``).
+        public var writesInFlight: Int
 
         public init(
             core: HandoffCore.Configuration = .init(), clock: any WallClock = SystemWallClock(),
             passwordIterations: Int = PasswordHash.recommendedIterations, passwordWork: any BlockingWork = InlineWork(),
-            timeout: Duration = .seconds(5), maxAttempts: Int = 64
+            timeout: Duration = .seconds(5), maxAttempts: Int = 64, writesInFlight: Int = 2
         ) {
             self.core = core
             self.clock = clock
@@ -56,6 +67,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
             self.passwordWork = passwordWork
             self.timeout = timeout
             self.maxAttempts = maxAttempts
+            self.writesInFlight = writesInFlight
         }
     }
 
@@ -63,6 +75,8 @@ public final class PostgresHandoffStore: HandoffStore, Service {
     final class Partition: @unchecked Sendable {
         let tenant: TenantID
         let lock = AsyncLock()
+        /// Commands waiting for the next batch (``PostgresHandoffStore/command(_:mode:caller:touching:touchedBy:_:)``).
+        let queue = Mutex<Deque<Queued>>([])
         /// The core at ``version``, or `nil` when it must be rebuilt. Guarded by ``lock``.
         var core: HandoffCore?
         /// Guarded by ``lock``.
@@ -93,7 +107,27 @@ public final class PostgresHandoffStore: HandoffStore, Service {
     let directory = Mutex(Directory())
     let fanout = EventFanout()
     /// This process's mark on its notifications.
-    let origin = UUID().uuidString.lowercased()
+    let origin: String
+    /// Where every write goes: several tenants' writes share a statement.
+    let writer: WriteCombiner
+    /// Commands whose changes were written (a batch's commands count one each).
+    private let commandsWritten = Atomic<Int>(0)
+
+    /// How this process's writes were grouped so far.
+    public struct WriteStatistics: Sendable, Equatable {
+        /// Write statements sent (each one round trip and one commit).
+        public var statements: Int
+        /// Tenant writes they carried (one compare-and-set each).
+        public var tenantWrites: Int
+        /// Commands those writes held.
+        public var commands: Int
+    }
+
+    public var writeStatistics: WriteStatistics {
+        WriteStatistics(
+            statements: writer.statements.load(ordering: .relaxed), tenantWrites: writer.tenantWrites.load(ordering: .relaxed),
+            commands: commandsWritten.load(ordering: .relaxed))
+    }
     /// Platform staff, as last read (they act on every tenant).
     let staff = Mutex<[User]?>(nil)
     private let ready = Mutex<(migrated: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
@@ -103,6 +137,11 @@ public final class PostgresHandoffStore: HandoffStore, Service {
     public init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) {
         self.client = client
         self.configuration = configuration
+        let origin = UUID().uuidString.lowercased()
+        self.origin = origin
+        self.writer = WriteCombiner(maxInFlight: configuration.writesInFlight) { [logger, timeout = configuration.timeout] writes throws(DatabaseFailure) in
+            try await withDeadline(timeout) { try await Statements.write(writes, origin: origin, on: client, logger: logger) }
+        }
         var core = configuration.core
         core.retainsClosedHandoffs = true
         coreConfiguration = core
@@ -299,13 +338,9 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         }
     }
 
-    /// Holds the partition's lock with a fresh core (rebuilt if another process moved the
-    /// tenant, or if `caller` is an account the cache does not know yet).
-    func withFreshCore<T>(
-        _ partition: Partition, caller: HandoffCore.Caller? = nil, _ body: (Partition) async throws(HandoffError) -> T
-    ) async throws(HandoffError) -> T {
-        do { try await partition.lock.lock() } catch { throw .unavailable }
-        defer { partition.lock.unlock() }
+    /// Rebuilds the partition's core if another process moved the tenant, or if `caller` is an
+    /// account the cache does not know yet. The caller holds the partition's lock.
+    func freshen(_ partition: Partition, caller: HandoffCore.Caller?) async throws(HandoffError) {
         if !partition.isFresh { try await reload(partition) }
         if case .user(let id)? = caller, partition.core?.user(id) == nil {
             // A new account of this tenant or of the staff, or one of another tenant.
@@ -315,6 +350,15 @@ public final class PostgresHandoffStore: HandoffStore, Service {
                 try await reload(partition)
             }
         }
+    }
+
+    /// Holds the partition's lock with a fresh core (``freshen(_:caller:)``).
+    func withFreshCore<T>(
+        _ partition: Partition, caller: HandoffCore.Caller? = nil, _ body: (Partition) async throws(HandoffError) -> T
+    ) async throws(HandoffError) -> T {
+        do { try await partition.lock.lock() } catch { throw .unavailable }
+        defer { partition.lock.unlock() }
+        try await freshen(partition, caller: caller)
         return try await body(partition)
     }
 
@@ -341,8 +385,65 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         case read
     }
 
+    typealias Body<T> = @Sendable (inout HandoffCore, inout IdentifierGenerator, Timestamp, inout [HandoffEvent]) throws(HandoffError) -> T
+
+    /// A command waiting in its partition's queue, or run. Its state is guarded by the
+    /// partition's lock (the queue itself by its mutex).
+    class Queued: @unchecked Sendable {
+        let mode: Mode
+        let caller: HandoffCore.Caller?
+        let touching: Touch
+        /// Set, with the outcome, once the command's batch ended.
+        var done = false
+
+        init(mode: Mode, caller: HandoffCore.Caller?, touching: Touch) {
+            self.mode = mode
+            self.caller = caller
+            self.touching = touching
+        }
+
+        /// Runs the command on `core` and keeps its outcome; returns what its result names.
+        func run(_ core: inout HandoffCore, _ ids: inout IdentifierGenerator, _ now: Timestamp, _ events: inout [HandoffEvent]) -> Touch {
+            preconditionFailure("subclass")
+        }
+
+        /// Replaces the outcome with `error`.
+        func fail(_ error: HandoffError) { preconditionFailure("subclass") }
+    }
+
+    final class Job<T>: Queued, @unchecked Sendable {
+        let body: Body<T>
+        let touchedBy: @Sendable (T) -> Touch
+        var outcome: Result<T, HandoffError>?
+
+        init(mode: Mode, caller: HandoffCore.Caller?, touching: Touch, touchedBy: @escaping @Sendable (T) -> Touch, body: @escaping Body<T>) {
+            self.body = body
+            self.touchedBy = touchedBy
+            super.init(mode: mode, caller: caller, touching: touching)
+        }
+
+        override func run(_ core: inout HandoffCore, _ ids: inout IdentifierGenerator, _ now: Timestamp, _ events: inout [HandoffEvent]) -> Touch {
+            do {
+                let value = try body(&core, &ids, now, &events)
+                outcome = .success(value)
+                return touchedBy(value)
+            } catch {
+                outcome = .failure(error)
+                return Touch()
+            }
+        }
+
+        override func fail(_ error: HandoffError) { outcome = .failure(error) }
+    }
+
     /// Runs one command of `tenant` on its cached core and writes what it changed (see the
     /// type's documentation), publishing its events once committed.
+    ///
+    /// Commands of one tenant that arrive while another of its batches is being written wait in
+    /// the partition's queue; whoever takes the lock next runs every waiting command, one after
+    /// another on the core, and writes them with one compare-and-set. None is answered before
+    /// that write committed, so a batch that lost its tenant to another process is simply run
+    /// again on the rows, and a refusal of the database's (a constraint) runs each alone.
     ///
     /// - Parameters:
     ///   - touching: records the command may change without an event naming them; they are
@@ -350,125 +451,221 @@ public final class PostgresHandoffStore: HandoffStore, Service {
     ///   - touchedBy: records the result names that may have changed (written whenever named).
     func command<T>(
         _ tenant: TenantID, mode: Mode = .command, caller: HandoffCore.Caller? = nil, touching: Touch = Touch(),
-        touchedBy: (T) -> Touch = { _ in Touch() },
-        _ body: (inout HandoffCore, inout IdentifierGenerator, Timestamp, inout [HandoffEvent]) throws(HandoffError) -> T
+        touchedBy: @escaping @Sendable (T) -> Touch = { _ in Touch() }, _ body: @escaping Body<T>
     ) async throws(HandoffError) -> T {
         let partition = partition(tenant)
-        for _ in 0..<max(1, configuration.maxAttempts) {
-            let done: T? = try await withFreshCore(partition, caller: caller) { partition throws(HandoffError) -> T? in
-                try await attempt(partition, mode: mode, touching: touching, touchedBy: touchedBy, body)
+        let job = Job(mode: mode, caller: caller, touching: touching, touchedBy: touchedBy, body: body)
+        partition.queue.withLock { $0.append(job) }
+        do {
+            try await partition.lock.lock()
+        } catch {
+            // Cancelled while waiting. Withdrawn if nobody took it yet; otherwise its outcome is
+            // unknown to this caller, as after a timeout.
+            partition.queue.withLock { queue in
+                if let index = queue.firstIndex(where: { $0 === job }) { queue.remove(at: index) }
             }
-            if let done { return done }
+            throw .unavailable
         }
-        logger.warning("A command lost its tenant to other processes too often", metadata: ["tenant": "\(tenant)"])
-        throw .unavailable
+        defer { partition.lock.unlock() }
+        while !job.done {
+            let batch = partition.queue.withLock { queue -> [Queued] in
+                defer { queue.removeAll() }
+                return Array(queue)
+            }
+            // Not done and not in a batch in progress (the lock is ours), so it is queued.
+            precondition(!batch.isEmpty, "a command that is not done is always queued")
+            await runBatch(partition, batch)
+        }
+        guard let outcome = job.outcome else { throw .unavailable }
+        return try outcome.get()
     }
 
-    /// One try of ``command(_:mode:caller:touching:touchedBy:_:)`` under the partition's lock:
-    /// the result, or `nil` when another process moved the tenant first (the core is dropped).
-    private func attempt<T>(
-        _ partition: Partition, mode: Mode, touching: Touch, touchedBy: (T) -> Touch,
-        _ body: (inout HandoffCore, inout IdentifierGenerator, Timestamp, inout [HandoffEvent]) throws(HandoffError) -> T
-    ) async throws(HandoffError) -> T? {
-        var core = partition.core!
+    /// Runs `batch` (in order) to its end: every command it ran is done, with its outcome;
+    /// those it could not run yet (their caller needs a reload first) go back to the front of
+    /// the queue. The caller holds the partition's lock.
+    private func runBatch(_ partition: Partition, _ batch: [Queued]) async {
+        var attempts = 0
+        while true {
+            attempts += 1
+            let ran: Int
+            do {
+                try await freshen(partition, caller: batch[0].caller)
+            } catch {
+                for job in batch.prefix(1) { job.fail(error) }
+                batch[0].done = true
+                if batch.count > 1 { partition.queue.withLock { queue in queue.insert(contentsOf: batch.dropFirst(), at: 0) } }
+                return
+            }
+            do throws(BatchFailure) {
+                guard let count = try await attempt(partition, batch) else {
+                    guard attempts < max(1, configuration.maxAttempts) else {
+                        logger.warning("Commands lost their tenant to other processes too often", metadata: ["tenant": "\(partition.tenant)"])
+                        for job in batch { job.fail(.unavailable) }
+                        ran = batch.count
+                        break
+                    }
+                    continue
+                }
+                ran = count
+            } catch .refusedByDatabase where batch.count > 1 {
+                // Which command the database refused is unknown: each alone, in order.
+                for job in batch where !job.done { await runBatch(partition, [job]) }
+                return
+            } catch {
+                for job in batch { job.fail(error.handoffError) }
+                ran = batch.count
+            }
+            for job in batch.prefix(ran) { job.done = true }
+            if ran < batch.count {
+                let rest = batch[ran...]
+                partition.queue.withLock { queue in queue.insert(contentsOf: rest, at: 0) }
+            }
+            return
+        }
+    }
+
+    /// Why a batch could not be written.
+    enum BatchFailure: Error {
+        /// The store cannot answer (the database is down, or the write's outcome is unknown).
+        case unavailable
+        /// A constraint refused the write; this is the engine's refusal it stands for.
+        case refusedByDatabase(HandoffError)
+
+        var handoffError: HandoffError {
+            switch self {
+            case .unavailable: .unavailable
+            case .refusedByDatabase(let error): error
+            }
+        }
+    }
+
+    /// One try of a batch under the partition's lock: how many of its commands ran (from the
+    /// first; the rest need their caller loaded first), or `nil` when another process moved
+    /// the tenant first (the core is dropped, the batch runs again).
+    private func attempt(_ partition: Partition, _ batch: [Queued]) async throws(BatchFailure) -> Int? {
+        guard var core = partition.core else { throw .unavailable }
         partition.core = nil  // keeps the core uniquely referenced while it mutates; restored below
         let tenantID = partition.tenant
         let tenantBefore = core.tenant(tenantID)
-        let agentsBefore = touching.agents.map { core.storedAgent($0) }
-        let handoffsBefore = touching.handoffs.map { core.storedHandoff($0) }
-        let endsBefore = core.handoffsWithPendingEnds
-        let chatsBefore = touching.chats.map { core.storedAssistantChat($0) }
-        let keysBefore = touching.keys ? core.allAPIKeys : [:]
         var ids = IdentifierGenerator(seed: nil)
         var events: [HandoffEvent] = []
-        let outcome: Result<T, HandoffError>
-        do {
-            outcome = .success(try body(&core, &ids, configuration.clock.now(), &events))
-        } catch {
-            outcome = .failure(error)
-        }
 
         // What changed: every record an event names, plus the touched ones that differ.
         var agentIDs: [AgentID] = []
         var handoffIDs: [HandoffID] = []
+        var chatIDs: [ChatID] = []
+        var userIDs: [UserID] = []
         var messages: [Message] = []
+        var keyIDs: [APIKeyID] = []
         func addAgent(_ id: AgentID?) { if let id, !agentIDs.contains(id) { agentIDs.append(id) } }
         func addHandoff(_ id: HandoffID) { if !handoffIDs.contains(id) { handoffIDs.append(id) } }
-        for event in events {
-            switch event {
-            case .handoffRequested(let h), .afterHoursRecorded(let h), .handoffWithdrawn(let h):
-                addHandoff(h.id)
-            case .handoffPickedUp(let h, let a):
-                addHandoff(h.id)
-                addAgent(a.id)
-            case .handoffResolved(let h):
-                addHandoff(h.id)
-                addAgent(h.assignedAgentID)
-            case .messagePosted(let m, _):
-                addHandoff(m.handoffID)
-                addAgent(m.senderID)
-                messages.append(m)
-            case .agentStatusChanged(let a):
-                addAgent(a.id)
+        func addChat(_ id: ChatID) { if !chatIDs.contains(id) { chatIDs.append(id) } }
+        var ran = 0
+        var answersNeedVersion = false
+        for job in batch {
+            // A caller this core does not know waits for a batch of its own (which loads it).
+            if ran > 0, case .user(let id)? = job.caller, core.user(id) == nil { break }
+            let touching = job.touching
+            let agentsBefore = touching.agents.map { core.storedAgent($0) }
+            let handoffsBefore = touching.handoffs.map { core.storedHandoff($0) }
+            let endsBefore = core.handoffsWithPendingEnds
+            let chatsBefore = touching.chats.map { core.storedAssistantChat($0) }
+            let keysBefore = touching.keys ? core.allAPIKeys : [:]
+            let firstEvent = events.count
+            let named = job.run(&core, &ids, configuration.clock.now(), &events)
+            ran += 1
+            if job.mode == .command { answersNeedVersion = true }
+            for event in events[firstEvent...] {
+                switch event {
+                case .handoffRequested(let h), .afterHoursRecorded(let h), .handoffWithdrawn(let h):
+                    addHandoff(h.id)
+                case .handoffPickedUp(let h, let a):
+                    addHandoff(h.id)
+                    addAgent(a.id)
+                case .handoffResolved(let h):
+                    addHandoff(h.id)
+                    addAgent(h.assignedAgentID)
+                case .messagePosted(let m, _):
+                    addHandoff(m.handoffID)
+                    addAgent(m.senderID)
+                    messages.append(m)
+                case .agentStatusChanged(let a):
+                    addAgent(a.id)
+                }
+            }
+            for (id, before) in zip(touching.agents, agentsBefore) where core.storedAgent(id) != before { addAgent(id) }
+            for (id, before) in zip(touching.handoffs, handoffsBefore) where core.storedHandoff(id) != before { addHandoff(id) }
+            let endsAfter = core.handoffsWithPendingEnds
+            if endsAfter != endsBefore { for id in Set(endsBefore).symmetricDifference(endsAfter) { addHandoff(id) } }
+            for id in named.agents { addAgent(id) }
+            for id in named.handoffs { addHandoff(id) }
+            for (id, before) in zip(touching.chats, chatsBefore) where core.storedAssistantChat(id) != before { addChat(id) }
+            for id in named.chats { addChat(id) }
+            for id in touching.users + named.users where !userIDs.contains(id) { userIDs.append(id) }
+            if touching.keys {
+                for (id, key) in core.allAPIKeys where keysBefore[id] != key && !keyIDs.contains(id) { keyIDs.append(id) }
             }
         }
-        for (id, before) in zip(touching.agents, agentsBefore) where core.storedAgent(id) != before { addAgent(id) }
-        for (id, before) in zip(touching.handoffs, handoffsBefore) where core.storedHandoff(id) != before { addHandoff(id) }
-        let endsAfter = core.handoffsWithPendingEnds
-        if endsAfter != endsBefore { for id in Set(endsBefore).symmetricDifference(endsAfter) { addHandoff(id) } }
-        var result = Touch()
-        if case .success(let value) = outcome { result = touchedBy(value) }
-        for id in result.agents { addAgent(id) }
-        for id in result.handoffs { addHandoff(id) }
+
         var changes = Statements.Changes()
         for id in agentIDs { if let stored = core.storedAgent(id) { changes.agents.append(AgentRow(stored)) } }
         for id in handoffIDs {
             if let stored = core.storedHandoff(id) { changes.handoffs.append(HandoffRow(stored.handoff, pendingEnd: stored.pendingEnd)) }
         }
         changes.messages = messages.map(MessageRow.init)
-        var chatIDs: [ChatID] = []
-        for (id, before) in zip(touching.chats, chatsBefore) where core.storedAssistantChat(id) != before { chatIDs.append(id) }
-        for id in result.chats where !chatIDs.contains(id) { chatIDs.append(id) }
         changes.chats = chatIDs.compactMap { core.storedAssistantChat($0).map { AssistantChatRow($0, tenant: tenantID) } }
-        for id in touching.users + result.users { if let user = core.user(id), user.tenantID == tenantID { changes.users.append(UserRow(user)) } }
-        if touching.keys {
-            for (id, key) in core.allAPIKeys where keysBefore[id] != key { changes.keys.append(APIKeyRow(key)) }
-        }
+        for id in userIDs { if let user = core.user(id), user.tenantID == tenantID { changes.users.append(UserRow(user)) } }
+        let keys = keyIDs.isEmpty ? [:] : core.allAPIKeys
+        changes.keys = keyIDs.compactMap { keys[$0].map(APIKeyRow.init) }
         let tenantAfter = core.tenant(tenantID)
 
         if changes.isEmpty && tenantAfter == tenantBefore {
             partition.core = core
-            if mode == .command {
-                let version = try await database("check tenant version") { [client, logger] in
-                    try await Statements.version(of: tenantID, on: client, logger: logger)
+            if answersNeedVersion {
+                let version: Int64?
+                do {
+                    version = try await database("check tenant version") { [client, logger] in
+                        try await Statements.version(of: tenantID, on: client, logger: logger)
+                    }
+                } catch {
+                    throw .unavailable
                 }
                 guard version == partition.version else {
                     partition.core = nil
                     return nil
                 }
             }
-            return try outcome.get()
+            return ran
         }
 
         var published: [PublishedEvent] = []
         for event in events { published.append(core.publish(event)) }
         changes.events = published
-        guard let tenant = tenantAfter, let counters = core.counters(tenant: tenantID) else { throw .tenantNotFound }
+        guard let tenant = tenantAfter, let counters = core.counters(tenant: tenantID) else {
+            for job in batch.prefix(ran) { job.fail(.tenantNotFound) }
+            return ran
+        }
         let version = partition.version
+        let write = Statements.TenantWrite(
+            tenant: tenant, publishedEvents: counters.publishedEvents, latest: counters.latest, version: version, changes: changes)
         let wrote: Bool
         do {
-            wrote = try await database("write command", constraint: Self.refusal) { [client, logger, changes, origin] in
-                try await Statements.write(
-                    changes, tenant: tenant, publishedEvents: counters.publishedEvents, latest: counters.latest, version: version,
-                    origin: origin, on: client, logger: logger)
-            }
+            wrote = try await writer.write(write)
         } catch {
-            // Outcome unknown (or refused): the cache holds what may not be stored, so it stays
-            // dropped; if the write did commit, its events are still owed to subscribers.
+            // Refused, or the outcome is unknown: the cache holds what may not be stored, so it
+            // stays dropped; if the write did commit, its events are still owed to subscribers.
             Task { await self.catchUp(tenantID) }
-            throw error
+            switch error {
+            case .constraint(let name, let state):
+                if let refusal = Self.refusal(name) { throw .refusedByDatabase(refusal) }
+                logger.error("Database refused a write", metadata: ["constraint": "\(name)", "sqlstate": "\(state)"])
+            case .unavailable(let reason):
+                logger.warning("Database call failed", metadata: ["operation": "write commands", "error": "\(reason)"])
+            }
+            throw .unavailable
         }
         guard wrote else { return nil }
+        commandsWritten.add(ran, ordering: .relaxed)
         partition.core = core
         partition.version = version + 1
         directory.withLock { d in
@@ -479,7 +676,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         if let first = published.first?.sequence, let last = published.last?.sequence {
             await fanout.deliver(tenant: tenantID, first: first, last: last, known: published, fetch: eventFetcher(tenantID))
         }
-        return try outcome.get()
+        return ran
     }
 
     /// The engine's refusal for a constraint that only the whole table can check (uniqueness
