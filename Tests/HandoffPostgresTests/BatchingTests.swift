@@ -176,7 +176,7 @@ struct BatchingTests {
 
     static func write(_ name: String) -> Statements.TenantWrite {
         Statements.TenantWrite(
-            tenant: Tenant(id: TenantID(uuid: UUID()), name: name), publishedEvents: 0, latest: Timestamp(milliseconds: 0), version: 0,
+            tenant: Tenant(id: TenantID(uuid: UUID()), name: name), tenantChanged: false, publishedEvents: 0, latest: Timestamp(milliseconds: 0), version: 0,
             changes: .init())
     }
 

@@ -96,7 +96,8 @@ enum Statements {
     /// writes at one commit's latency.
     static let write = """
         WITH t AS (
-          UPDATE tenants AS x SET version = x.version + 1, name = y.name, status = y.status, routing = y.routing, settings = y.settings,
+          UPDATE tenants AS x SET version = x.version + 1, name = y.name, status = y.status, routing = y.routing,
+                 settings = coalesce(y.settings, x.settings),
                  published_events = y.published_events, latest_at = handoff_ts(y.latest_ms)
           FROM jsonb_to_recordset($1::jsonb) AS y(id uuid, version bigint, name text, status text, routing text, settings jsonb,
                published_events bigint, latest_ms bigint, first_event bigint)
@@ -183,6 +184,9 @@ enum Statements {
     /// they were made at.
     struct TenantWrite: Sendable {
         var tenant: Tenant
+        /// Whether the commands changed the tenant itself; if not, its settings (the whole
+        /// ``Tenant``, assistant script included) are not sent again.
+        var tenantChanged: Bool
         var publishedEvents: UInt64
         var latest: Timestamp
         var version: Int64
@@ -196,7 +200,8 @@ enum Statements {
         var name: String
         var status: String
         var routing: String
-        var settings: Tenant
+        /// `nil` (absent, so NULL): unchanged.
+        var settings: Tenant?
         var published_events: Int64
         var latest_ms: Int64
         var first_event: Int64
@@ -254,7 +259,7 @@ enum Statements {
             tenants.append(
                 TenantRecord(
                     id: id, version: write.version, name: write.tenant.name, status: write.tenant.status.rawValue,
-                    routing: write.tenant.routing.rawValue, settings: write.tenant, published_events: Int64(write.publishedEvents),
+                    routing: write.tenant.routing.rawValue, settings: write.tenantChanged ? write.tenant : nil, published_events: Int64(write.publishedEvents),
                     latest_ms: write.latest.milliseconds, first_event: first))
             users += write.changes.users
             agents += write.changes.agents

@@ -647,7 +647,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         }
         let version = partition.version
         let write = Statements.TenantWrite(
-            tenant: tenant, publishedEvents: counters.publishedEvents, latest: counters.latest, version: version, changes: changes)
+            tenant: tenant, tenantChanged: tenantAfter != tenantBefore, publishedEvents: counters.publishedEvents, latest: counters.latest, version: version, changes: changes)
         let wrote: Bool
         do {
             wrote = try await writer.write(write)
