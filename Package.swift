@@ -97,6 +97,7 @@ let package = Package(
             name: "HandoffPostgres",
             dependencies: [
                 "HandoffEngine",
+                "HandoffAPI",  // JSONWriter only: the rows stream through the server's JSON writer
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

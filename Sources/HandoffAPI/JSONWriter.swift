@@ -114,12 +114,48 @@ public struct JSONWriter {
 
     public mutating func member(_ name: String, _ value: Bool) {
         key(name)
+        bool(value)
+    }
+
+    /// An object whose members follow (``key(_:)`` and a value each) until ``endObject()``:
+    /// for writers that learn the structure as they go (``encode(_:)``).
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// An array whose elements follow until ``endArray()``.
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    // MARK: Values
+
+    public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
         needsComma = true
     }
 
-    // MARK: Values
+    /// A number written as `text` (digits, sign, point, exponent: the caller's to get right).
+    public mutating func number(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
 
     public mutating func null() {
         separate()

@@ -1,4 +1,5 @@
 import Foundation
+import HandoffAPI
 import HandoffEngine
 
 // The rows of the schema as the store exchanges them with PostgreSQL: each table's row is one
@@ -383,6 +384,9 @@ struct EventRow: Codable {
 /// JSON to and from the database, one configuration for every row.
 enum RowJSON {
     static func encode<T: Encodable>(_ value: T) -> String {
+        // The rows stream through JSONWriter; JSONEncoder is the fallback for anything it does
+        // not stream.
+        if let bytes = try? JSONWriter.encode(value) { return String(decoding: bytes, as: UTF8.self) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain rows of strings and numbers cannot fail.
