@@ -150,6 +150,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The store half of scripts/bench-postgres (not a product users need).
+        .executableTarget(
+            name: "bench-postgres",
+            dependencies: ["HandoffPostgres", "HandoffEngine", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/BenchPostgres",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests (one target per library with code to test, plus the live integration tests)
 
         .testTarget(name: "HandoffEngineTests", dependencies: ["HandoffEngine", "HandoffTestSupport"], swiftSettings: swiftSettings),
