@@ -2,7 +2,8 @@ import HandoffEngine
 import Logging
 import PostgresNIO
 
-/// The store's SQL: one statement to load a tenant, one to write a command's changes.
+/// The store's SQL: one statement to load a tenant, one to write the changes of a batch of
+/// commands (of one or several tenants).
 enum Statements {
     // MARK: Load
 
@@ -93,15 +94,21 @@ enum Statements {
     ///
     /// Several tenants share a statement so that they share a commit: PostgreSQL serialises the
     /// commits of transactions that notify, so a commit per command would cap every process's
-    /// writes at one commit's latency.
+    /// writes at one commit's latency. The tenant rows are locked first, in id order (`l`), so
+    /// two processes whose statements hold the same tenants in another order wait for each
+    /// other instead of deadlocking.
     static let write = """
-        WITH t AS (
+        WITH l AS MATERIALIZED (
+          SELECT x.id FROM tenants AS x
+          WHERE x.id IN (SELECT y.id FROM jsonb_to_recordset($1::jsonb) AS y(id uuid))
+          ORDER BY x.id FOR NO KEY UPDATE
+        ), t AS (
           UPDATE tenants AS x SET version = x.version + 1, name = y.name, status = y.status, routing = y.routing,
                  settings = coalesce(y.settings, x.settings),
                  published_events = y.published_events, latest_at = handoff_ts(y.latest_ms)
           FROM jsonb_to_recordset($1::jsonb) AS y(id uuid, version bigint, name text, status text, routing text, settings jsonb,
                published_events bigint, latest_ms bigint, first_event bigint)
-          WHERE x.id = y.id AND x.version = y.version
+          WHERE x.id = y.id AND x.version = y.version AND x.id IN (SELECT id FROM l)
           RETURNING x.id, x.version, y.first_event, y.published_events
         ), u AS (
           INSERT INTO client_users (id, tenant_id, email, password_hash, first_name, last_name, role)
@@ -253,7 +260,7 @@ enum Statements {
         var messages: [Owned<MessageRow>] = []
         var chats: [AssistantChatRow] = []
         var events: [StoredEvent] = []
-        for write in writes {
+        for write in writes.sorted(by: { $0.tenant.id.description < $1.tenant.id.description }) {
             let id = write.tenant.id.description
             let first = write.changes.events.first.map { Int64($0.sequence) } ?? Int64(write.publishedEvents) + 1
             tenants.append(

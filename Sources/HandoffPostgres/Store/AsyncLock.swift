@@ -4,8 +4,8 @@ import Synchronization
 /// A lock held across suspension points, granted first come, first served.
 ///
 /// A tenant's commands hold it from reading the cached core until their write committed, so
-/// this process never runs a second command of that tenant on state the database has not
-/// accepted yet. Waiters suspend; nobody spins. A waiter cancelled before it got the lock
+/// no command of that tenant in this process runs on state the database has not accepted
+/// yet, except within one batch, which commits or runs again as a whole. Waiters suspend; nobody spins. A waiter cancelled before it got the lock
 /// leaves the queue and throws ``HandoffError/unavailable``.
 final class AsyncLock: Sendable {
     private struct State {

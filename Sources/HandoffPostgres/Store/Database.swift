@@ -12,6 +12,10 @@ enum DatabaseFailure: Error {
     case unavailable(String)
     /// A constraint refused the write (SQLSTATE 23xxx): nothing was written.
     case constraint(name: String, state: String)
+    /// The database rolled the statement back to resolve a conflict with another transaction
+    /// (SQLSTATE 40001 serialization failure, 40P01 deadlock): nothing was written, and running
+    /// it again may succeed.
+    case rolledBack(String)
 }
 
 extension DatabaseFailure {
@@ -23,6 +27,10 @@ extension DatabaseFailure {
         }
         if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state.hasPrefix("23") {
             self = .constraint(name: psql.serverInfo?[.constraintName] ?? "", state: state)
+            return
+        }
+        if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState], state == "40001" || state == "40P01" {
+            self = .rolledBack(state)
             return
         }
         if let psql = error as? PSQLError, let message = psql.serverInfo?[.message] {

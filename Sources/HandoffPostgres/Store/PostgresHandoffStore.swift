@@ -115,7 +115,8 @@ public final class PostgresHandoffStore: HandoffStore, Service {
 
     /// How this process's writes were grouped so far.
     public struct WriteStatistics: Sendable, Equatable {
-        /// Write statements sent (each one round trip and one commit).
+        /// Write statements sent (each one round trip and one commit; a refused statement's writes
+        /// sent again one by one are not counted again).
         public var statements: Int
         /// Tenant writes they carried (one compare-and-set each).
         public var tenantWrites: Int
@@ -301,7 +302,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
             case .constraint(let name, let state):
                 if let mapped = constraint(name) { throw mapped }
                 logger.error("Database refused a write", metadata: ["operation": "\(what)", "constraint": "\(name)", "sqlstate": "\(state)"])
-            case .unavailable(let reason):
+            case .unavailable(let reason), .rolledBack(let reason):
                 logger.warning("Database call failed", metadata: ["operation": "\(what)", "error": "\(reason)"])
             }
             throw .unavailable
@@ -395,6 +396,9 @@ public final class PostgresHandoffStore: HandoffStore, Service {
         let touching: Touch
         /// Set, with the outcome, once the command's batch ended.
         var done = false
+        /// Set (under the queue's mutex) when its caller stopped waiting: a cancelled command
+        /// still queued is dropped, never run later.
+        var cancelled = false
 
         init(mode: Mode, caller: HandoffCore.Caller?, touching: Touch) {
             self.mode = mode
@@ -462,6 +466,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
             // Cancelled while waiting. Withdrawn if nobody took it yet; otherwise its outcome is
             // unknown to this caller, as after a timeout.
             partition.queue.withLock { queue in
+                job.cancelled = true
                 if let index = queue.firstIndex(where: { $0 === job }) { queue.remove(at: index) }
             }
             throw .unavailable
@@ -493,7 +498,7 @@ public final class PostgresHandoffStore: HandoffStore, Service {
             } catch {
                 for job in batch.prefix(1) { job.fail(error) }
                 batch[0].done = true
-                if batch.count > 1 { partition.queue.withLock { queue in queue.insert(contentsOf: batch.dropFirst(), at: 0) } }
+                requeue(partition, batch.dropFirst())
                 return
             }
             do throws(BatchFailure) {
@@ -516,25 +521,30 @@ public final class PostgresHandoffStore: HandoffStore, Service {
                 ran = batch.count
             }
             for job in batch.prefix(ran) { job.done = true }
-            if ran < batch.count {
-                let rest = batch[ran...]
-                partition.queue.withLock { queue in queue.insert(contentsOf: rest, at: 0) }
-            }
+            if ran < batch.count { requeue(partition, batch[ran...]) }
             return
         }
+    }
+
+    /// Puts commands a batch did not run back at the front of the queue, in order, except
+    /// those whose callers stopped waiting meanwhile.
+    private func requeue(_ partition: Partition, _ jobs: ArraySlice<Queued>) {
+        guard !jobs.isEmpty else { return }
+        partition.queue.withLock { queue in queue.insert(contentsOf: jobs.filter { !$0.cancelled }, at: 0) }
     }
 
     /// Why a batch could not be written.
     enum BatchFailure: Error {
         /// The store cannot answer (the database is down, or the write's outcome is unknown).
         case unavailable
-        /// A constraint refused the write; this is the engine's refusal it stands for.
-        case refusedByDatabase(HandoffError)
+        /// A constraint refused the write: the engine's refusal it stands for, or `nil` for a
+        /// constraint that should never fire (a 503, logged).
+        case refusedByDatabase(HandoffError?)
 
         var handoffError: HandoffError {
             switch self {
             case .unavailable: .unavailable
-            case .refusedByDatabase(let error): error
+            case .refusedByDatabase(let error): error ?? .unavailable
             }
         }
     }
@@ -657,8 +667,12 @@ public final class PostgresHandoffStore: HandoffStore, Service {
             Task { await self.catchUp(tenantID) }
             switch error {
             case .constraint(let name, let state):
-                if let refusal = Self.refusal(name) { throw .refusedByDatabase(refusal) }
-                logger.error("Database refused a write", metadata: ["constraint": "\(name)", "sqlstate": "\(state)"])
+                if batch.count == 1, Self.refusal(name) == nil {
+                    logger.error("Database refused a write", metadata: ["constraint": "\(name)", "sqlstate": "\(state)"])
+                }
+                throw .refusedByDatabase(Self.refusal(name))
+            case .rolledBack:
+                return nil  // nothing written: run again on the rows
             case .unavailable(let reason):
                 logger.warning("Database call failed", metadata: ["operation": "write commands", "error": "\(reason)"])
             }

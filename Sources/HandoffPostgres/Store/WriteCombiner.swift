@@ -26,7 +26,8 @@ final class WriteCombiner: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Statements sent, and tenant writes they carried (for ``PostgresHandoffStore/writeStatistics``).
+    /// Statements sent, and tenant writes they carried (for ``PostgresHandoffStore/writeStatistics``);
+    /// a refused statement's writes sent again one by one are not counted again.
     let statements = Atomic<Int>(0)
     let tenantWrites = Atomic<Int>(0)
     private let flush: Flush
@@ -64,12 +65,17 @@ final class WriteCombiner: Sendable {
             do {
                 let written = try await flush(batch.map(\.write))
                 for waiting in batch { waiting.continuation.resume(returning: .success(written.contains(waiting.write.tenant.id))) }
+            } catch .rolledBack {
+                // Nothing was written: each write's tenant reloads and runs its commands again.
+                for waiting in batch { waiting.continuation.resume(returning: .success(false)) }
             } catch .constraint where batch.count > 1 {
                 // Find the write the constraint refused: each alone.
                 for waiting in batch {
                     do throws(DatabaseFailure) {
                         let written = try await flush([waiting.write])
                         waiting.continuation.resume(returning: .success(written.contains(waiting.write.tenant.id)))
+                    } catch .rolledBack {
+                        waiting.continuation.resume(returning: .success(false))
                     } catch {
                         waiting.continuation.resume(returning: .failure(error))
                     }
