@@ -46,14 +46,9 @@ extension DatabaseFailure {
 /// down or hangs turns into a prompt 503, never a request that waits forever.
 func withDeadline<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable () async throws -> T) async throws(DatabaseFailure) -> T {
     let result: Result<T, any Error> = await withCheckedContinuation { (outer: CheckedContinuation<Result<T, any Error>, Never>) in
-        let worker = Task {
-            do {
-                let value = try await work()
-                return Result<T, any Error>.success(value)
-            } catch {
-                return .failure(error)
-            }
-        }
+        // Whichever comes first, the answer or the deadline, resumes the caller; the other finds
+        // it decided. Two tasks, unstructured on purpose: a call stuck on a dead connection must
+        // not hold the caller past the deadline while it unwinds.
         let decided = Mutex(false)
         let finish: @Sendable (Result<T, any Error>) -> Void = { result in
             let first = decided.withLock { done -> Bool in
@@ -63,18 +58,26 @@ func withDeadline<T: Sendable>(_ timeout: Duration, _ work: @escaping @Sendable 
             }
             if first { outer.resume(returning: result) }
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled {
-                worker.cancel()
-                finish(.failure(DatabaseFailure.unavailable("no answer from the database within \(timeout)")))
+        // The worker stops the timer when it answers; the timer cancels the worker at the
+        // deadline, so the call stops waiting on the database too.
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        let worker = Task {
+            do {
+                finish(.success(try await work()))
+            } catch {
+                finish(.failure(error))
             }
+            timer.withLock { $0 }?.cancel()
         }
-        Task {
-            let result = await worker.value
-            timer.cancel()
-            finish(result)
+        let deadline = Task {
+            try? await Task.sleep(for: timeout)
+            guard !Task.isCancelled else { return }
+            worker.cancel()
+            finish(.failure(DatabaseFailure.unavailable("no answer from the database within \(timeout)")))
         }
+        timer.withLock { $0 = deadline }
+        // Answered before the timer was handed over: stop it now rather than at the deadline.
+        if decided.withLock({ $0 }) { deadline.cancel() }
     }
     switch result {
     case .success(let value): return value
