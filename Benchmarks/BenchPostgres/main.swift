@@ -109,7 +109,7 @@ func run() async throws {
                     let t = round % tenants
                     round += 1
                     let n = next[t].value.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard n < queueArrays[t].count else { continue }
+                    guard n < queueArrays[t].count else { break }  // ran out (reported below), no spinning
                     let agent = agentArrays[t][n % 20]
                     _ = try await store.pickUp(queueArrays[t][n], by: agent)
                     picked.value.wrappingAdd(1, ordering: .relaxed)

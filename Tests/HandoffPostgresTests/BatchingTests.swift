@@ -11,6 +11,25 @@ import Testing
 /// database refusal inside a batch reaches only the command that caused it.
 @Suite(.enabled(if: TestDatabase.enabled, TestDatabase.skipReason))
 struct BatchingTests {
+    /// Sends every request at once (store, tenant, chat) and returns the refusals.
+    static func refusals(of requests: [(PostgresHandoffStore, TenantID, String)]) async -> [HandoffError] {
+        await withTaskGroup(of: HandoffError?.self) { group in
+            for (store, tenant, chat) in requests {
+                group.addTask {
+                    do throws(HandoffError) {
+                        _ = try await store.requestHandoff(HandoffRequest(chatID: ChatID(chat)), tenant: tenant)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            var out: [HandoffError] = []
+            for await failure in group { if let failure { out.append(failure) } }
+            return out
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func racedPickUpsInBatchesGiveEachHandoffOneAgentAndNoSlotTwice() async throws {
         let (store, schema, stop) = try await TestDatabase.openStore(poolSize: 8)
@@ -91,23 +110,7 @@ struct BatchingTests {
                 by: .system)
         }
         let before = one.writeStatistics
-        let failures = await withTaskGroup(of: HandoffError?.self) { group in
-            for n in 0..<240 {
-                let store = n.isMultiple(of: 2) ? one : two
-                let tenant = tenants[(n / 2) % tenants.count]
-                group.addTask {
-                    do throws(HandoffError) {
-                        _ = try await store.requestHandoff(HandoffRequest(chatID: ChatID("shared-\(n)")), tenant: tenant)
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-            }
-            var out: [HandoffError] = []
-            for await failure in group { if let failure { out.append(failure) } }
-            return out
-        }
+        let failures = await Self.refusals(of: (0..<240).map { n in (n.isMultiple(of: 2) ? one : two, tenants[(n / 2) % tenants.count], "shared-\(n)") })
         #expect(failures.isEmpty, "\(failures.count) requests failed, first: \(String(describing: failures.first))")
         var pending = 0
         for tenant in tenants { pending += try await two.pendingHandoffs(tenant: tenant).count }
@@ -138,23 +141,7 @@ struct BatchingTests {
         // other accounts of the second tenant at once, so that they share batches with it, and
         // with 20 requests of a third tenant, whose writes share statements with them.
         let emails = (0..<20).map { "user\($0)@batch.test" } + ["taken@batch.test"]
-        let requests = Task {
-            await withTaskGroup(of: HandoffError?.self) { group in
-                for n in 0..<20 {
-                    group.addTask {
-                        do throws(HandoffError) {
-                            _ = try await store.requestHandoff(HandoffRequest(chatID: ChatID("third-\(n)")), tenant: third)
-                            return nil
-                        } catch {
-                            return error
-                        }
-                    }
-                }
-                var failures: [HandoffError] = []
-                for await failure in group { if let failure { failures.append(failure) } }
-                return failures
-            }
-        }
+        let requests = Task { await Self.refusals(of: (0..<20).map { n in (store, third, "third-\(n)") }) }
         let outcomes = await withTaskGroup(of: (String, HandoffError?).self) { group in
             for email in emails.shuffled() {
                 group.addTask {
@@ -209,15 +196,22 @@ struct BatchingTests {
             return Set(writes.filter { $0.tenant.name != "stale" }.map(\.tenant.id))
         }
 
-        func open() async {
-            while true {
-                if let continuation = gate.withLock({ $0.take() }) {
-                    continuation.resume()
-                    return
-                }
-                await Task.yield()
-            }
+        /// Opens the gate once the first flush waits at it (it does by the time this is called).
+        func open() {
+            let continuation = gate.withLock { $0.take() }
+            #expect(continuation != nil, "no flush was waiting at the gate")
+            continuation?.resume()
         }
+    }
+
+    /// Waits until `condition` holds, checking every millisecond for at most 10 s.
+    static func eventually(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<10_000 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("timed out waiting until \(what)")
+        throw CancellationError()
     }
 
     static func write(_ name: String) -> Statements.TenantWrite {
@@ -232,14 +226,13 @@ struct BatchingTests {
         let combiner = WriteCombiner(maxInFlight: 1) { writes throws(DatabaseFailure) in try await database.flush(writes) }
         // The first write holds the only statement slot at the gate while four more queue.
         let first = Task { try await combiner.write(Self.write("first")) }
-        while database.batches.withLock({ $0.count }) == 0 { await Task.yield() }
+        try await Self.eventually("the first write waits at the gate") { database.gate.withLock { $0 != nil } }
         let names = ["ok-1", "refused", "stale", "ok-2"]
         let waiting = names.map { name in Task { () async -> Result<Bool, DatabaseFailure> in
             do throws(DatabaseFailure) { return .success(try await combiner.write(Self.write(name))) } catch { return .failure(error) }
         } }
-        // Let all four reach the queue before the gate opens (bounded: 10 000 yields).
-        for _ in 0..<10_000 { await Task.yield() }
-        await database.open()
+        try await Self.eventually("the four writes are queued") { combiner.waitingCount == names.count }
+        database.open()
         #expect(try await first.value == true)
         var outcomes: [String: Result<Bool, DatabaseFailure>] = [:]
         for (name, task) in zip(names, waiting) { outcomes[name] = await task.value }

@@ -72,11 +72,14 @@ struct TenantRow: Codable {
     var name: String
     var status: String
     var routing: String
-    /// The whole ``Tenant`` (look, domains, assistant script), as the engine encodes it.
-    var settings: Tenant
+    /// The whole ``Tenant`` (look, domains, assistant script), as the engine encodes it. Always
+    /// read; written only when the commands changed the tenant (`nil`, so NULL: unchanged).
+    var settings: Tenant?
     var version: Int64
     var published_events: Int64
     var latest_ms: Int64
+    /// Writes only: the first event sequence number the write stores (for its notification).
+    var first_event: Int64?
 }
 
 // MARK: - client_users

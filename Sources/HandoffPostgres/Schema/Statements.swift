@@ -67,7 +67,7 @@ enum Statements {
                 return HandoffCore.StoredHandoff(handoff: h, messages: messages[h.id] ?? [], pendingEnd: try row.pendingEnd())
             }
             let chats = try RowJSON.decode([AssistantChatRow].self, from: chatsJSON, table: "assistant_chats").map { try $0.stored() }
-            var tenant = tenantRow.settings
+            guard var tenant = tenantRow.settings else { throw DamagedRow(table: "tenants", id: tenantRow.id, field: "settings") }
             // The columns are the truth for what the engine changes; settings hold the rest.
             guard let status = Tenant.Status(rawValue: tenantRow.status) else { throw DamagedRow(table: "tenants", id: tenantRow.id, field: "status") }
             guard let routing = Tenant.Routing(name: tenantRow.routing) else { throw DamagedRow(table: "tenants", id: tenantRow.id, field: "routing") }
@@ -200,20 +200,6 @@ enum Statements {
         var changes: Changes
     }
 
-    /// The tenant row's record in `$1`.
-    private struct TenantRecord: Encodable {
-        var id: String
-        var version: Int64
-        var name: String
-        var status: String
-        var routing: String
-        /// `nil` (absent, so NULL): unchanged.
-        var settings: Tenant?
-        var published_events: Int64
-        var latest_ms: Int64
-        var first_event: Int64
-    }
-
     /// A row with the tenant whose write it belongs to, for tables without a tenant column.
     private struct Owned<Row: Encodable>: Encodable {
         var tenant: String
@@ -252,7 +238,7 @@ enum Statements {
     /// Writes each tenant's changes if that tenant is still at the write's version, all in one
     /// statement. Returns the tenants that were (each tenant at most once in `writes`).
     static func write(_ writes: [TenantWrite], origin: String, on client: PostgresClient, logger: Logger) async throws -> Set<TenantID> {
-        var tenants: [TenantRecord] = []
+        var tenants: [TenantRow] = []
         var users: [UserRow] = []
         var agents: [AgentRow] = []
         var keys: [APIKeyRow] = []
@@ -264,10 +250,10 @@ enum Statements {
             let id = write.tenant.id.description
             let first = write.changes.events.first.map { Int64($0.sequence) } ?? Int64(write.publishedEvents) + 1
             tenants.append(
-                TenantRecord(
-                    id: id, version: write.version, name: write.tenant.name, status: write.tenant.status.rawValue,
-                    routing: write.tenant.routing.rawValue, settings: write.tenantChanged ? write.tenant : nil, published_events: Int64(write.publishedEvents),
-                    latest_ms: write.latest.milliseconds, first_event: first))
+                TenantRow(
+                    id: id, name: write.tenant.name, status: write.tenant.status.rawValue, routing: write.tenant.routing.rawValue,
+                    settings: write.tenantChanged ? write.tenant : nil, version: write.version,
+                    published_events: Int64(write.publishedEvents), latest_ms: write.latest.milliseconds, first_event: first))
             users += write.changes.users
             agents += write.changes.agents
             keys += write.changes.keys

@@ -42,6 +42,9 @@ final class WriteCombiner: Sendable {
         self.flush = flush
     }
 
+    /// Writes queued for the next statement (for tests and diagnostics).
+    var waitingCount: Int { state.withLock { $0.queue.count } }
+
     /// Writes `write` with whatever else is waiting. Returns whether its tenant was still at
     /// the write's version (so its rows are stored), or throws what the database said.
     func write(_ write: Statements.TenantWrite) async throws(DatabaseFailure) -> Bool {

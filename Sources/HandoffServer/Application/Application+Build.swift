@@ -85,7 +85,9 @@ public func withServer<T: Sendable>(
     }
     let result: T
     do {
-        result = try await body("http://\(configuration.host):\(bound)")
+        // A wildcard address is reached on loopback.
+        let host = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
+        result = try await body("http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
     } catch {
         server.cancel()
         _ = await server.result
