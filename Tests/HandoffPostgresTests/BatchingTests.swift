@@ -9,6 +9,16 @@ import Testing
 /// one compare-and-set; tenants waiting together share a statement. These tests check that
 /// batches form, that they decide exactly what one command at a time would, and that a
 /// database refusal inside a batch reaches only the command that caused it.
+/// Waits until `condition` holds, checking every millisecond for at most 10 s.
+func eventually(_ what: String, _ condition: () async -> Bool) async throws {
+    for _ in 0..<10_000 {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+    Issue.record("timed out waiting until \(what)")
+    throw CancellationError()
+}
+
 @Suite(.enabled(if: TestDatabase.enabled, TestDatabase.skipReason))
 struct BatchingTests {
     /// Sends every request at once (store, tenant, chat) and returns the refusals.
@@ -112,9 +122,22 @@ struct BatchingTests {
         let before = one.writeStatistics
         let failures = await Self.refusals(of: (0..<240).map { n in (n.isMultiple(of: 2) ? one : two, tenants[(n / 2) % tenants.count], "shared-\(n)") })
         #expect(failures.isEmpty, "\(failures.count) requests failed, first: \(String(describing: failures.first))")
-        var pending = 0
-        for tenant in tenants { pending += try await two.pendingHandoffs(tenant: tenant).count }
-        #expect(pending == 240)
+        // The rows hold every request…
+        let stored = try await TestDatabase.withAdmin { client in
+            try await client.query(
+                "SELECT count(*) FROM \(unescaped: schema).widget_handoffs WHERE status = 'pending'", logger: TestDatabase.logger
+            ).decode(Int64.self).first { _ in true }
+        }
+        #expect(stored == 240)
+        // …and each process's reads come to show them all once the other's notifications
+        // arrived (reads are answered from the cache, so they may lag the other's commits).
+        for store in [one, two] {
+            try await eventually("both processes read all 240 requests") {
+                var pending = 0
+                for tenant in tenants { pending += (try? await store.pendingHandoffs(tenant: tenant).count) ?? 0 }
+                return pending == 240
+            }
+        }
         let after = one.writeStatistics
         let (writes, statements) = (after.tenantWrites - before.tenantWrites, after.statements - before.statements)
         #expect(writes > statements, "no statement carried two tenants: \(writes) tenant writes in \(statements) statements")
@@ -204,15 +227,7 @@ struct BatchingTests {
         }
     }
 
-    /// Waits until `condition` holds, checking every millisecond for at most 10 s.
-    static func eventually(_ what: String, _ condition: () -> Bool) async throws {
-        for _ in 0..<10_000 {
-            if condition() { return }
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        Issue.record("timed out waiting until \(what)")
-        throw CancellationError()
-    }
+
 
     static func write(_ name: String) -> Statements.TenantWrite {
         Statements.TenantWrite(
@@ -226,12 +241,12 @@ struct BatchingTests {
         let combiner = WriteCombiner(maxInFlight: 1) { writes throws(DatabaseFailure) in try await database.flush(writes) }
         // The first write holds the only statement slot at the gate while four more queue.
         let first = Task { try await combiner.write(Self.write("first")) }
-        try await Self.eventually("the first write waits at the gate") { database.gate.withLock { $0 != nil } }
+        try await eventually("the first write waits at the gate") { database.gate.withLock { $0 != nil } }
         let names = ["ok-1", "refused", "stale", "ok-2"]
         let waiting = names.map { name in Task { () async -> Result<Bool, DatabaseFailure> in
             do throws(DatabaseFailure) { return .success(try await combiner.write(Self.write(name))) } catch { return .failure(error) }
         } }
-        try await Self.eventually("the four writes are queued") { combiner.waitingCount == names.count }
+        try await eventually("the four writes are queued") { combiner.waitingCount == names.count }
         database.open()
         #expect(try await first.value == true)
         var outcomes: [String: Result<Bool, DatabaseFailure>] = [:]
